@@ -1,0 +1,109 @@
+//! Input and hyper-parameter validation shared by every entry point.
+//!
+//! Each public function that takes a user's data or settings calls these
+//! once, at the top, so that the checks (and their messages) are the same
+//! everywhere.
+
+use ndarray::{ArrayView1, ArrayView2};
+
+use crate::{Error, Float, Result};
+
+/// `x` has at least one row and one column, and only finite values.
+pub(crate) fn matrix<F: Float>(what: &'static str, x: ArrayView2<F>) -> Result<()> {
+    if x.nrows() == 0 || x.ncols() == 0 {
+        return Err(Error::EmptyInput { what });
+    }
+    finite(what, x)
+}
+
+/// Every value of `x` is finite (an empty `x` passes).
+pub(crate) fn finite<F: Float>(what: &'static str, x: ArrayView2<F>) -> Result<()> {
+    // Fast path: one pass summing `v * 0`, which is 0 unless some value is
+    // NaN or infinite; the slow path only runs to locate the culprit.
+    let probe = x.iter().fold(F::zero(), |acc, &v| acc + v * F::zero());
+    if probe == F::zero() {
+        return Ok(());
+    }
+    for ((row, col), v) in x.indexed_iter() {
+        if !v.is_finite() {
+            return Err(Error::NonFinite { what, row, col });
+        }
+    }
+    Ok(())
+}
+
+/// Every value of the vector `v` is finite.
+pub(crate) fn finite_vector<F: Float>(what: &'static str, v: ArrayView1<F>) -> Result<()> {
+    match v.iter().position(|e| !e.is_finite()) {
+        None => Ok(()),
+        Some(row) => Err(Error::NonFinite { what, row, col: 0 }),
+    }
+}
+
+/// `x` (m × p) and `y` (m × k) are non-empty, finite and have the same rows.
+pub(crate) fn xy<F: Float>(x: ArrayView2<F>, y: ArrayView2<F>) -> Result<()> {
+    matrix("x", x)?;
+    matrix("y", y)?;
+    same_rows(x, y)
+}
+
+/// `y` has as many rows as `x`.
+pub(crate) fn same_rows<F: Float>(x: ArrayView2<F>, y: ArrayView2<F>) -> Result<()> {
+    if y.nrows() != x.nrows() {
+        return Err(Error::ShapeMismatch {
+            what: "rows of y vs rows of x",
+            expected: vec![x.nrows(), y.ncols()],
+            found: vec![y.nrows(), y.ncols()],
+        });
+    }
+    Ok(())
+}
+
+/// A value in `[0, inf)`.
+pub(crate) fn non_negative<F: Float>(name: &'static str, v: F) -> Result<()> {
+    if v.is_finite() && v >= F::zero() {
+        Ok(())
+    } else {
+        Err(invalid(name, v, "[0, inf)"))
+    }
+}
+
+/// A value in `(0, inf)`.
+pub(crate) fn positive<F: Float>(name: &'static str, v: F) -> Result<()> {
+    if v.is_finite() && v > F::zero() {
+        Ok(())
+    } else {
+        Err(invalid(name, v, "(0, inf)"))
+    }
+}
+
+/// A value in `[0, 1]`.
+pub(crate) fn unit_interval<F: Float>(name: &'static str, v: F) -> Result<()> {
+    if v >= F::zero() && v <= F::one() {
+        Ok(())
+    } else {
+        Err(invalid(name, v, "[0, 1]"))
+    }
+}
+
+/// A count in `[1, inf)`.
+pub(crate) fn at_least_one(name: &'static str, n: usize) -> Result<()> {
+    if n >= 1 {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name,
+            value: 0.0,
+            expected: "[1, inf)",
+        })
+    }
+}
+
+/// The `InvalidParameter` error for `name = v`.
+pub(crate) fn invalid<F: Float>(name: &'static str, v: F, expected: &'static str) -> Error {
+    Error::InvalidParameter {
+        name,
+        value: v.to_f64(),
+        expected,
+    }
+}

@@ -1,0 +1,64 @@
+//! # elasticnet
+//!
+//! Regularized linear regression — ordinary least squares, Ridge (L2),
+//! Lasso (L1) and the elastic net (both) — on [`ndarray`].
+//!
+//! ## The objective
+//!
+//! For data `x` (m × p), targets `y` (m × k), weights `W` (p × k) and bias
+//! `b` (k), everything in this crate minimises or evaluates one function:
+//!
+//! $$L(W,b)=\frac{1}{2m}\sum_{i=1}^m\lVert y_i-(x_iW+b)\rVert^2+\lambda_1\sum_{j,l}\lvert W_{jl}\rvert+\frac{\lambda_2}{2}\sum_{j,l}W_{jl}^2$$
+//!
+//! ```text
+//! L(W, b) = 1/(2m)·Σᵢ‖yᵢ − (xᵢW + b)‖² + λ₁·Σ|W| + λ₂/2·ΣW²
+//! ```
+//!
+//! The bias is never penalised, and each output column is an independent
+//! problem. In the scikit-learn / glmnet parameterisation,
+//! `λ₁ = alpha·l1_ratio` and `λ₂ = alpha·(1 − l1_ratio)`.
+//! Formulas use `m, p, k`; code says `n_samples`, `n_features`, `n_targets`.
+//!
+//! ## Two ways in
+//!
+//! * **Learning the mechanics**: a [`LinearModel`] with
+//!   [`forward`](LinearModel::forward) / [`backward`](LinearModel::backward) /
+//!   [`step`](LinearModel::step), an [`ElasticLoss`] that gives the loss and
+//!   its gradients, and [`train`], the epoch loop of the seed notebook.
+//!
+//! ```
+//! use elasticnet::{ElasticLoss, LinearModel, TrainConfig, datasets, train};
+//!
+//! let data = datasets::seed_example(0); // y = 2x + 1 + noise
+//! let mut model = LinearModel::zeros(1, 1);
+//! let loss = ElasticLoss::new(0.0, 0.0)?;
+//! let config = TrainConfig { epochs: 500, ..TrainConfig::default() };
+//! train(&mut model, &loss, data.x.view(), data.y.view(), &config)?;
+//! assert!((model.weight[[0, 0]] - 2.0).abs() < 0.1);
+//! assert!((model.bias[0] - 1.0).abs() < 0.2);
+//! # Ok::<(), elasticnet::Error>(())
+//! ```
+//!
+//! ## Feature flags
+//!
+//! * `plot` (default): SVG plots through `plotters`, no system libraries.
+//! * `rayon`: parallel multi-output fits.
+#![warn(missing_docs)]
+#![warn(rustdoc::broken_intra_doc_links)]
+
+mod check;
+pub mod datasets;
+mod error;
+mod float;
+mod loss;
+pub mod metrics;
+mod model;
+mod scale;
+mod train;
+
+pub use error::{Error, Result};
+pub use float::Float;
+pub use loss::ElasticLoss;
+pub use model::LinearModel;
+pub use scale::StandardScaler;
+pub use train::{L1Update, LearningRate, TrainConfig, TrainReport, train, train_with};
