@@ -53,6 +53,8 @@ mod float;
 mod loss;
 pub mod metrics;
 mod model;
+#[cfg(feature = "plot")]
+pub mod plot;
 mod scale;
 mod train;
 
