@@ -49,6 +49,7 @@
 mod check;
 pub mod datasets;
 mod error;
+mod estimator;
 mod float;
 mod loss;
 pub mod metrics;
@@ -56,11 +57,14 @@ mod model;
 #[cfg(feature = "plot")]
 pub mod plot;
 mod scale;
+mod solver;
 mod train;
 
 pub use error::{Error, Result};
+pub use estimator::{ElasticNet, Fit};
 pub use float::Float;
 pub use loss::ElasticLoss;
 pub use model::LinearModel;
 pub use scale::StandardScaler;
+pub use solver::Solver;
 pub use train::{L1Update, LearningRate, TrainConfig, TrainReport, train, train_with};

@@ -1,0 +1,270 @@
+//! The preprocessed problem every solver works on: centred, optionally
+//! standardized data, held either as a Gram matrix or as a column-major copy.
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, ShapeBuilder, Zip, s};
+
+use crate::Float;
+use crate::scale::column_moments;
+
+/// Rows handled at a time while forming `XᵀX`: bounds the scratch buffer to
+/// `GRAM_CHUNK × p` values, so `x` itself is never copied.
+const GRAM_CHUNK: usize = 512;
+
+/// Above this many features the Gram matrix (p² values, `m·p²` work) costs
+/// more than residual sweeps save, and the column-major layout is used.
+const GRAM_MAX_FEATURES: usize = 1024;
+
+/// How the data are held for the solvers.
+#[derive(Debug, Clone)]
+pub(crate) enum Design<F> {
+    /// `Q = X̃ᵀX̃` (p × p) and `q = X̃ᵀỹ` (p × k): coordinate updates cost
+    /// O(p), independent of m. Used when `m ≥ p` (and p is moderate).
+    Gram { gram: Array2<F>, xty: Array2<F> },
+    /// `X̃` (m × p, column-major, so each column is contiguous) and `ỹ`
+    /// (m × k, column-major): residual updates, used when `p > m`.
+    Dense { x: Array2<F>, y: Array2<F> },
+}
+
+/// The problem in the solvers' own scaling.
+///
+/// With `x̄` the column means (0 without intercept), `s` the column scales
+/// (1 without standardization) and `ȳ` the target means (0 without
+/// intercept), the solvers see `X̃ = (X − x̄)/s` and `ỹ = y − ȳ` and minimise,
+/// per target column, the *kernel objective*
+///
+/// `P(w) = ½‖ỹ − X̃w‖² + l1_reg·‖w‖₁ + ½·l2_reg·‖w‖²`,
+///
+/// with `l1_reg = m·λ₁` and `l2_reg = m·λ₂`, i.e. `P = m·L`. Coefficients map
+/// back as `W = w/s` and `b = ȳ − x̄ᵀW`.
+#[derive(Debug, Clone)]
+pub(crate) struct Problem<F> {
+    pub design: Design<F>,
+    pub x_mean: Array1<F>,
+    pub x_scale: Array1<F>,
+    pub y_mean: Array1<F>,
+    /// `‖ỹ_l‖²` per target.
+    pub yty: Array1<F>,
+    /// `‖x̃_j‖²` per feature (the diagonal of `Q`).
+    pub col_norm2: Array1<F>,
+    pub n_samples: usize,
+}
+
+/// Which [`Design`] to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// Gram when `m ≥ p` and `p ≤ GRAM_MAX_FEATURES`, else dense.
+    Auto,
+    Dense,
+}
+
+impl<F: Float> Problem<F> {
+    /// Centres (if `fit_intercept`) and scales (if `standardize`) the data.
+    /// `x` and `y` must already be validated.
+    pub fn new(
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        fit_intercept: bool,
+        standardize: bool,
+        layout: Layout,
+    ) -> Self {
+        let (n_samples, n_features) = x.dim();
+        let (x_mean, x_scale) = if standardize {
+            column_moments(x, fit_intercept)
+        } else if fit_intercept {
+            (
+                x.mean_axis(Axis(0)).expect("validated non-empty"),
+                Array1::ones(n_features),
+            )
+        } else {
+            (Array1::zeros(n_features), Array1::ones(n_features))
+        };
+        let y_mean = if fit_intercept {
+            y.mean_axis(Axis(0)).expect("validated non-empty")
+        } else {
+            Array1::zeros(y.ncols())
+        };
+        // ỹ, column-major so that each target's column is contiguous.
+        let mut y_c = Array2::zeros(y.raw_dim().f());
+        y_c.assign(&y);
+        for (mut col, &mu) in y_c.axis_iter_mut(Axis(1)).zip(&y_mean) {
+            col -= mu;
+        }
+        let yty = y_c.axis_iter(Axis(1)).map(|c| c.dot(&c)).collect();
+
+        let use_gram =
+            layout == Layout::Auto && n_samples >= n_features && n_features <= GRAM_MAX_FEATURES;
+        let (design, col_norm2) = if use_gram {
+            let (gram, xty) = gram_and_xty(x, y_c.view(), &x_mean, &x_scale);
+            let diag = gram.diag().to_owned();
+            (Design::Gram { gram, xty }, diag)
+        } else {
+            let mut xs = Array2::zeros((n_samples, n_features).f());
+            xs.assign(&x);
+            Zip::from(xs.axis_iter_mut(Axis(1)))
+                .and(&x_mean)
+                .and(&x_scale)
+                .for_each(|mut col, &mu, &sd| col.mapv_inplace(|v| (v - mu) / sd));
+            let norms = xs.axis_iter(Axis(1)).map(|c| c.dot(&c)).collect();
+            (Design::Dense { x: xs, y: y_c }, norms)
+        };
+        Self {
+            design,
+            x_mean,
+            x_scale,
+            y_mean,
+            yty,
+            col_norm2,
+            n_samples,
+        }
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.x_mean.len()
+    }
+
+    /// `z = X̃ᵀ(ỹ_l − X̃w)` for target `l`, plus `‖r‖²` and `ỹ_lᵀr` where
+    /// `r = ỹ_l − X̃w` — what the duality gap needs.
+    pub fn correlations(&self, target: usize, w: ArrayView1<F>) -> Residual<F> {
+        match &self.design {
+            Design::Gram { gram, xty } => {
+                // z = q − Qw;  ‖r‖² = ‖ỹ‖² − 2wᵀq + wᵀQw = ‖ỹ‖² − wᵀq − wᵀz.
+                let q = xty.column(target);
+                let z = &q - &gram.dot(&w);
+                let wq = w.dot(&q);
+                let yty = self.yty[target];
+                Residual {
+                    r_norm2: (yty - wq - w.dot(&z)).max(F::zero()),
+                    y_dot_r: yty - wq,
+                    z,
+                    r: None,
+                }
+            }
+            Design::Dense { x, y } => {
+                let yl = y.column(target);
+                let r = &yl - &x.dot(&w);
+                let z = x.t().dot(&r);
+                Residual {
+                    r_norm2: r.dot(&r),
+                    y_dot_r: yl.dot(&r),
+                    z,
+                    r: Some(r),
+                }
+            }
+        }
+    }
+
+    /// `λmax(X̃ᵀX̃)`, by power iteration (an estimate from below, inflated by
+    /// 1% so that `1/L` stays a safe step).
+    pub fn max_eigenvalue(&self) -> F {
+        let p = self.n_features();
+        let apply = |v: &Array1<F>| -> Array1<F> {
+            match &self.design {
+                Design::Gram { gram, .. } => gram.dot(v),
+                Design::Dense { x, .. } => x.t().dot(&x.dot(v)),
+            }
+        };
+        let mut v = Array1::from_elem(p, F::one());
+        let mut estimate = F::zero();
+        for _ in 0..500 {
+            let norm = v.dot(&v).sqrt();
+            if norm == F::zero() || !norm.is_finite() {
+                break;
+            }
+            v /= norm;
+            let av = apply(&v);
+            let rayleigh = v.dot(&av);
+            let done = (rayleigh - estimate).abs() <= F::cast(1e-8) * rayleigh;
+            estimate = rayleigh;
+            v = av;
+            if done {
+                break;
+            }
+        }
+        estimate * F::cast(1.01)
+    }
+}
+
+/// What the duality gap needs about the residual `r = ỹ − X̃w`.
+#[derive(Debug, Clone)]
+pub(crate) struct Residual<F> {
+    /// `X̃ᵀr`.
+    pub z: Array1<F>,
+    /// `‖r‖²`.
+    pub r_norm2: F,
+    /// `ỹᵀr`.
+    pub y_dot_r: F,
+    /// `r` itself, for the dense design (the Gram design never forms it).
+    pub r: Option<Array1<F>>,
+}
+
+/// `Q = X̃ᵀX̃` and `q = X̃ᵀỹ`, formed `GRAM_CHUNK` rows at a time: each chunk
+/// is centred and scaled into a small buffer, then `Q += BᵀB`, `q += Bᵀỹ_B`.
+/// Centring before multiplying (rather than `XᵀX − m·x̄x̄ᵀ`) avoids
+/// cancellation for columns with large means.
+fn gram_and_xty<F: Float>(
+    x: ArrayView2<F>,
+    y_c: ArrayView2<F>,
+    mean: &Array1<F>,
+    scale: &Array1<F>,
+) -> (Array2<F>, Array2<F>) {
+    let (n_samples, n_features) = x.dim();
+    let mut gram = Array2::zeros((n_features, n_features));
+    let mut xty = Array2::zeros((n_features, y_c.ncols()));
+    let inv_scale = scale.mapv(|s| F::one() / s);
+    let mut buf = Array2::zeros((GRAM_CHUNK.min(n_samples), n_features));
+    let mut start = 0;
+    while start < n_samples {
+        let end = (start + GRAM_CHUNK).min(n_samples);
+        let mut b = buf.slice_mut(s![..end - start, ..]);
+        Zip::from(b.rows_mut())
+            .and(x.slice(s![start..end, ..]).rows())
+            .for_each(|mut out, row| {
+                Zip::from(&mut out)
+                    .and(&row)
+                    .and(mean)
+                    .and(&inv_scale)
+                    .for_each(|o, &v, &mu, &is| *o = (v - mu) * is);
+            });
+        let b = b.view();
+        ndarray::linalg::general_mat_mul(F::one(), &b.t(), &b, F::one(), &mut gram);
+        ndarray::linalg::general_mat_mul(
+            F::one(),
+            &b.t(),
+            &y_c.slice(s![start..end, ..]),
+            F::one(),
+            &mut xty,
+        );
+        start = end;
+    }
+    // Exact symmetry (the two triangles can differ in the last bit).
+    for i in 0..n_features {
+        for j in 0..i {
+            let v = (gram[[i, j]] + gram[[j, i]]) * F::cast(0.5);
+            gram[[i, j]] = v;
+            gram[[j, i]] = v;
+        }
+    }
+    (gram, xty)
+}
+
+impl<F: Float> Problem<F> {
+    /// The starting point of each target in the solvers' scaling: `w = W·s`
+    /// (row `j` of `W` times `s_j`), one vector per target.
+    pub fn to_kernel_scale(&self, weight: ArrayView2<F>) -> Vec<Array1<F>> {
+        weight
+            .axis_iter(Axis(1))
+            .map(|col| &col * &self.x_scale)
+            .collect()
+    }
+
+    /// Coefficients on the original scale, `W = w/s`, and the intercept
+    /// `b = ȳ − x̄ᵀW` (zero without intercept, as `x̄ = ȳ = 0` then).
+    pub fn to_original_scale(&self, w: &[Array1<F>]) -> (Array2<F>, Array1<F>) {
+        let mut weight = Array2::zeros((self.n_features(), w.len()));
+        for (mut col, wl) in weight.axis_iter_mut(Axis(1)).zip(w) {
+            col.assign(&(wl / &self.x_scale));
+        }
+        let bias = &self.y_mean - &self.x_mean.dot(&weight);
+        (weight, bias)
+    }
+}
