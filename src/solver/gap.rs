@@ -100,6 +100,7 @@ mod tests {
             z: array![r[0] + r[1]],
             r_norm2: r[0] * r[0] + r[1] * r[1],
             y_dot_r: r[0] + r[1],
+            r: None,
         }
     }
 

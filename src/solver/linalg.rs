@@ -103,15 +103,15 @@ mod tests {
     #[test]
     fn cholesky_solves_a_spd_system() {
         // A = [[4, 2, 0], [2, 5, 1], [0, 1, 3]], z = [1, −1, 2] → b = A z.
-        let a = array![[4.0, 2.0, 0.0], [2.0, 5.0, 1.0], [0.0, 1.0, 3.0]];
-        let z = array![1.0, -1.0, 2.0];
+        let a: Array2<f64> = array![[4.0, 2.0, 0.0], [2.0, 5.0, 1.0], [0.0, 1.0, 3.0]];
+        let z: Array1<f64> = array![1.0, -1.0, 2.0];
         let b = a.dot(&z);
         let got = cholesky_solve(&a, b.view()).unwrap();
         for i in 0..3 {
             assert!((got[i] - z[i]).abs() < 1e-14);
         }
         // Singular: rank one.
-        let s = array![[1.0, 1.0], [1.0, 1.0]];
+        let s: Array2<f64> = array![[1.0, 1.0], [1.0, 1.0]];
         assert!(cholesky_solve(&s, array![1.0, 1.0].view()).is_none());
     }
 }
