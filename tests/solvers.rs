@@ -127,7 +127,7 @@ fn all_three_solvers_reach_the_same_objective() {
                         standardize: false,
                         positive: false,
                     };
-                    assert_kkt(x.view(), y.view(), &fit, &spec, 1e-5);
+                    assert_kkt(x.view(), y.view(), &fit.model, &spec, 1e-5);
                     fit.objective
                 })
                 .collect();
@@ -250,7 +250,7 @@ fn positive_constrains_the_sign_and_satisfies_kkt() {
             fit.model.weight.iter().any(|&w| w == 0.0),
             "some coefficient should be clipped"
         );
-        assert_kkt(d.x.view(), d.y.view(), &fit, &spec, 1e-6);
+        assert_kkt(d.x.view(), d.y.view(), &fit.model, &spec, 1e-6);
     }
 }
 

@@ -2,9 +2,22 @@
 //! (KKT) check and reference-data loading.
 #![allow(dead_code)]
 
-use elasticnet::Fit;
+use elasticnet::LinearModel;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde_json::Value;
+
+/// The inputs of a reference case: `x`, `y` (inline, or the bundled
+/// diabetes data).
+pub fn case_data(case: &Value) -> (Array2<f64>, Array2<f64>) {
+    match case["data"].as_str() {
+        Some("diabetes") => {
+            let d = elasticnet::datasets::diabetes();
+            (d.x, d.y)
+        }
+        Some("inline") => (matrix(&case["x"]), matrix(&case["y"])),
+        other => panic!("unknown data {other:?}"),
+    }
+}
 
 /// The problem a fit solved, restated independently of the crate.
 pub struct Spec {
@@ -47,7 +60,13 @@ pub fn standardized(x: ArrayView2<f64>, spec: &Spec) -> (Array2<f64>, Array1<f64
 /// with `g = X̃ᵀ(ỹ − X̃w)/m − λ₂w` (w on the standardized scale),
 /// `g_j = λ₁·sign(w_j)` where `w_j ≠ 0` and `|g_j| ≤ λ₁` where `w_j = 0`
 /// (`g_j ≤ λ₁` with `positive`); and the intercept is `ȳ − x̄ᵀW`.
-pub fn assert_kkt(x: ArrayView2<f64>, y: ArrayView2<f64>, fit: &Fit<f64>, spec: &Spec, eps: f64) {
+pub fn assert_kkt(
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    model: &LinearModel<f64>,
+    spec: &Spec,
+    eps: f64,
+) {
     let m = x.nrows() as f64;
     let l1 = spec.alpha * spec.l1_ratio;
     let l2 = spec.alpha * (1.0 - spec.l1_ratio);
@@ -59,7 +78,7 @@ pub fn assert_kkt(x: ArrayView2<f64>, y: ArrayView2<f64>, fit: &Fit<f64>, spec: 
             0.0
         };
         let yc = y.column(l).mapv(|v| v - y_mean);
-        let w_orig = fit.model.weight.column(l);
+        let w_orig = model.weight.column(l);
         let w = &w_orig * &scale;
         let r = &yc - &z.dot(&w);
         let g = z.t().dot(&r) / m - &w * l2;
@@ -93,9 +112,9 @@ pub fn assert_kkt(x: ArrayView2<f64>, y: ArrayView2<f64>, fit: &Fit<f64>, spec: 
         }
         let b = y_mean - mean.dot(&w_orig);
         assert!(
-            (fit.model.bias[l] - b).abs() <= 1e-9 * (1.0 + b.abs()),
+            (model.bias[l] - b).abs() <= 1e-9 * (1.0 + b.abs()),
             "intercept {} vs ȳ − x̄ᵀw = {b}",
-            fit.model.bias[l]
+            model.bias[l]
         );
     }
 }
