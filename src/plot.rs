@@ -16,8 +16,9 @@
 //!
 //! The inputs are checked like any user data: a wrong length is
 //! [`Error::ShapeMismatch`], an empty input [`Error::EmptyInput`], a NaN or
-//! infinity [`Error::NonFinite`]. A failure to draw is [`Error::Plot`] and a
-//! failure to write the file is [`Error::Io`].
+//! infinity [`Error::NonFinite`], an alpha that is not positive (it has no
+//! logarithm) [`Error::InvalidParameter`]. A failure to draw is
+//! [`Error::Plot`] and a failure to write the file is [`Error::Io`].
 //!
 //! ```
 //! use elasticnet::plot;
@@ -249,7 +250,14 @@ where
         .y_desc(y_desc)
         .axis_desc_style((FONT, 18))
         .label_style((FONT, 14))
-        .x_label_formatter(&|v| fmt_num(*v))
+        // Epochs are whole numbers: no label on a tick between two.
+        .x_label_formatter(&|v| {
+            if v.fract() == 0.0 {
+                fmt_num(*v)
+            } else {
+                String::new()
+            }
+        })
         .y_label_formatter(&|v| fmt_num(*v))
         .draw()
         .map_err(plot_err)?;
@@ -273,9 +281,10 @@ where
 /// A regularization path, as glmnet's `plot(fit)`: one line per feature
 /// showing its coefficient against `log10(alpha)`, with the largest alpha
 /// (every coefficient 0) on the left, so that the model grows from left to
-/// right. Each line is labelled with its feature name at its right end and
-/// in the legend; the number of non-zero coefficients is printed along the
-/// top axis.
+/// right. Each line is labelled with its feature name at its right end
+/// (labels that would overlap are pushed apart; with more than 40 features
+/// the lines are left unlabelled, as in glmnet). The number of non-zero
+/// coefficients is printed along the top axis.
 ///
 /// `coefs` is `n_alphas × p`: row `i` holds the coefficients at `alphas[i]`.
 /// For a path of `k` outputs (`n_alphas × p × k`), pass one output, e.g.
@@ -370,32 +379,65 @@ pub fn coefficient_path<F: Float, S: AsRef<str>>(
                 DATA_GREY.mix(0.5),
             ))
             .map_err(plot_err)?;
-        for (j, name) in feature_names.iter().enumerate() {
-            let style = Palette99::pick(j).stroke_width(2);
+        for j in 0..feature_names.len() {
             let points: Vec<(f64, f64)> = order
                 .iter()
                 .zip(&u)
                 .map(|(&i, &ui)| (ui, coefs[[i, j]].to_f64()))
                 .collect();
             chart
-                .draw_series(LineSeries::new(points, style))
-                .map_err(plot_err)?
-                .label(name.as_ref())
-                .legend(move |(px, py)| PathElement::new([(px, py), (px + 20, py)], style));
+                .draw_series(LineSeries::new(points, category(j).stroke_width(2)))
+                .map_err(plot_err)?;
         }
-        // Names at the right ends of the lines, in the right margin.
+        if feature_names.len() > MAX_PATH_LABELS {
+            return Ok(());
+        }
+        // Names at the right ends of the lines, in the right margin, pushed
+        // apart where they would overlap.
+        let last = order[order.len() - 1];
+        let ends: Vec<(i32, i32)> = (0..feature_names.len())
+            .map(|j| chart.backend_coord(&(u[u.len() - 1], coefs[[last, j]].to_f64())))
+            .collect();
+        let (_, rows) = chart.plotting_area().get_pixel_range();
+        let wanted: Vec<i32> = ends.iter().map(|e| e.1).collect();
+        let placed = spread_labels(&wanted, LABEL_GAP, rows.start, rows.end);
         for (j, name) in feature_names.iter().enumerate() {
-            let last = order[order.len() - 1];
-            let end = chart.backend_coord(&(u[u.len() - 1], coefs[[last, j]].to_f64()));
-            let colour = Palette99::pick(j);
+            let colour = category(j);
             let style = TextStyle::from((FONT, 13).into_font())
                 .color(&colour)
                 .pos(Pos::new(HPos::Left, VPos::Center));
-            root.draw(&Text::new(name.as_ref(), (end.0 + 6, end.1), style))
+            root.draw(&Text::new(name.as_ref(), (ends[j].0 + 6, placed[j]), style))
                 .map_err(plot_err)?;
         }
-        legend(&mut *chart, SeriesLabelPosition::UpperLeft)
+        Ok(())
     })
+}
+
+/// Most features [`coefficient_path`] labels by name.
+const MAX_PATH_LABELS: usize = 40;
+/// Least vertical distance between two line labels, in pixels.
+const LABEL_GAP: i32 = 12;
+
+/// Moves labels wanted at heights `wanted` (pixels, down the page) so that
+/// they are at least `gap` apart, changing the order of none and keeping
+/// them within `[top, bottom]` when they fit.
+fn spread_labels(wanted: &[i32], gap: i32, top: i32, bottom: i32) -> Vec<i32> {
+    let mut order: Vec<usize> = (0..wanted.len()).collect();
+    order.sort_by_key(|&i| wanted[i]);
+    let mut placed = wanted.to_vec();
+    // Downwards: each label at least `gap` below the one above it.
+    let mut floor = top;
+    for &i in &order {
+        placed[i] = placed[i].max(floor);
+        floor = placed[i] + gap;
+    }
+    // Upwards: back inside the bottom edge, keeping the gaps.
+    let mut ceiling = bottom;
+    for &i in order.iter().rev() {
+        placed[i] = placed[i].min(ceiling);
+        ceiling = placed[i] - gap;
+    }
+    placed
 }
 
 /// A cross-validation curve, as glmnet's `plot(cvfit)`: the mean held-out
@@ -495,16 +537,26 @@ pub fn cv_curve<F: Float>(
             .map_err(plot_err)?
             .label("mean MSE ± 1 SE")
             .legend(|(px, py)| Circle::new((px + 10, py), 3, MEAN_RED.filled()));
-        for (name, alpha, ux) in [
-            ("alpha_min", alpha_min, u_min),
-            ("alpha_1se", alpha_1se, u_1se),
+        // alpha_min: long grey dashes; alpha_1se: short blue ones.
+        for (name, alpha, ux, colour, dash) in [
+            ("alpha_min", alpha_min, u_min, MARK_GREY, 6),
+            ("alpha_1se", alpha_1se, u_1se, category(0), 3),
         ] {
-            let style = MARK_GREY.stroke_width(1);
+            let style = colour.stroke_width(1);
             chart
-                .draw_series(DashedLineSeries::new([(ux, y_lo), (ux, y_hi)], 6, 4, style))
+                .draw_series(DashedLineSeries::new(
+                    [(ux, y_lo), (ux, y_hi)],
+                    dash,
+                    4,
+                    style,
+                ))
                 .map_err(plot_err)?
                 .label(format!("{name} = {}", fmt_num(alpha.to_f64())))
-                .legend(move |(px, py)| PathElement::new([(px, py), (px + 20, py)], style));
+                .legend(move |(px, py)| {
+                    EmptyElement::at((px, py))
+                        + PathElement::new([(0, 0), (dash, 0)], style)
+                        + PathElement::new([(dash + 4, 0), (2 * dash + 4, 0)], style)
+                });
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
@@ -551,6 +603,24 @@ where
         .border_style(BLACK.mix(0.4))
         .draw()
         .map_err(plot_err)
+}
+
+/// The colour of line `j` of a plot with several categories (matplotlib's
+/// `tab10`, repeated after 10).
+fn category(j: usize) -> RGBColor {
+    const TAB10: [RGBColor; 10] = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(127, 127, 127),
+        RGBColor(188, 189, 34),
+        RGBColor(23, 190, 207),
+    ];
+    TAB10[j % TAB10.len()]
 }
 
 fn plot_err<E: std::fmt::Display>(e: E) -> Error {
@@ -781,19 +851,51 @@ mod tests {
         let svg = fs::read_to_string(&path).unwrap();
         let labels = texts(&svg);
         for name in names {
-            // Once in the legend and once at the end of its line.
-            assert_eq!(labels.iter().filter(|t| *t == name).count(), 2, "{name}");
+            // Once, at the end of its line.
+            assert_eq!(labels.iter().filter(|t| *t == name).count(), 1, "{name}");
         }
         assert!(labels.iter().any(|t| t == "non-zero coefficients"));
         // Top-axis ticks show the counts 0 (alpha = 1), 1, 3.
         for n in ["0", "3"] {
             assert!(labels.iter().any(|t| t == n), "no count {n}: {labels:?}");
         }
-        // One line per feature and one legend sample each.
-        assert_eq!(count(&svg, SERIES_LINE), 2 * names.len());
+        // One line per feature.
+        assert_eq!(count(&svg, SERIES_LINE), names.len());
         // The x axis runs from log10(alpha) = 0 on the left to −2 on the right.
         assert!(labels.iter().any(|t| t == "-2"));
         assert!(labels.iter().any(|t| t == "log10(alpha)"));
+    }
+
+    #[test]
+    fn coefficient_path_pushes_overlapping_labels_apart() {
+        // "b" and "c" end at the same coefficient.
+        let alphas = array![1.0, 0.1];
+        let coefs = array![[0.0, 0.0, 0.0], [1.0, 0.5, 0.5]];
+        let path = temp_svg("coef_labels");
+        coefficient_path(&path, alphas.view(), coefs.view(), &["a", "b", "c"]).unwrap();
+        let svg = fs::read_to_string(&path).unwrap();
+        let y_of = |name: &str| -> i32 {
+            let tag = svg
+                .split("<text")
+                .find(|t| t.contains(&format!(">\n{name}\n</text>")))
+                .unwrap_or_else(|| panic!("no label {name}"));
+            let y = tag.split("y=\"").nth(1).unwrap();
+            y[..y.find('"').unwrap()].parse().unwrap()
+        };
+        let (a, b, c) = (y_of("a"), y_of("b"), y_of("c"));
+        assert!(a < b, "a ({a}) ends above b ({b})");
+        assert!((c - b).abs() >= LABEL_GAP, "b at {b}, c at {c}");
+    }
+
+    #[test]
+    fn spread_labels_keeps_order_gaps_and_bounds() {
+        assert_eq!(spread_labels(&[50, 10, 200], 12, 0, 300), vec![50, 10, 200]);
+        assert_eq!(
+            spread_labels(&[100, 100, 100], 12, 0, 300),
+            vec![100, 112, 124]
+        );
+        assert_eq!(spread_labels(&[300, 295, 0], 10, 0, 300), vec![300, 290, 0]);
+        assert_eq!(spread_labels(&[-5], 10, 0, 300), vec![0]);
     }
 
     #[test]
@@ -851,8 +953,9 @@ mod tests {
             count(&svg, "<line opacity=\"1\" stroke=\"#6E6E6E\""),
             3 * alphas.len()
         );
-        // Two dashed lines, each drawn as many short dashes, plus two legend samples.
-        assert!(count(&svg, "stroke=\"#404040\"") > 2 + 2 * 10);
+        // Each dashed line is drawn as many short dashes.
+        assert!(count(&svg, "stroke=\"#404040\"") > 10); // alpha_min
+        assert!(count(&svg, "stroke=\"#1F77B4\"") > 10); // alpha_1se
     }
 
     #[test]
