@@ -54,6 +54,7 @@ mod float;
 mod loss;
 pub mod metrics;
 mod model;
+mod path;
 #[cfg(feature = "plot")]
 pub mod plot;
 mod scale;
@@ -65,6 +66,7 @@ pub use estimator::{ElasticNet, Fit};
 pub use float::Float;
 pub use loss::ElasticLoss;
 pub use model::LinearModel;
+pub use path::{ElasticNetPath, Path, RIDGE_GRID_L1_RATIO};
 pub use scale::StandardScaler;
 pub use solver::Solver;
 pub use train::{L1Update, LearningRate, TrainConfig, TrainReport, train, train_with};

@@ -102,34 +102,46 @@ fn column<'a, F: Float>(x: &ArrayView2<'a, F>, j: usize) -> &'a [F] {
 }
 
 /// Solves target `target` of `problem` by coordinate descent from `w`
-/// (updated in place).
+/// (updated in place). Returns the solution and `z = X̃ᵀr` at it.
+///
+/// `candidates` restricts the full sweeps to a subset of coordinates (a
+/// screening rule's survivors, sorted); coordinates outside it stay at their
+/// value in `w` (zero). The stopping rule still uses the duality gap of the
+/// *whole* problem, and when it fails, every excluded coordinate that
+/// violates its KKT condition `|zⱼ| ≤ l1` is brought back before the next
+/// sweep — so a screening rule can make the solve faster but never changes
+/// its answer. `None` sweeps every coordinate.
 pub(crate) fn coordinate_descent<F: Float>(
     problem: &Problem<F>,
     target: usize,
     w: &mut Array1<F>,
     pen: &Penalty<F>,
     opts: &Options<F>,
-) -> ColumnSolution<F> {
+    candidates: Option<Vec<usize>>,
+) -> (ColumnSolution<F>, Array1<F>) {
     let n_features = problem.n_features();
     let threshold = opts.tol * problem.yty[target];
     let mut state = initial_state(problem, target, w.view());
-    let (mut gap, mut objective);
-    let all: Vec<usize> = (0..n_features).collect();
+    let (mut gap, mut objective, mut z);
+    let mut candidates = candidates.unwrap_or_else(|| (0..n_features).collect());
     let mut active: Vec<usize> = Vec::with_capacity(n_features);
     // The decrease below which active-set sweeps stop; tightened each time
     // a full sweep finds the gap still too large.
     let mut inner_threshold = threshold * F::cast(0.1);
     let mut n_iter = 0;
     loop {
-        sweep(&mut state, problem, w, pen, &all);
+        sweep(&mut state, problem, w, pen, &candidates);
         n_iter += 1;
-        (gap, objective, state) = certify(problem, target, w.view(), pen);
+        (gap, objective, state, z) = certify(problem, target, w.view(), pen);
         if gap <= threshold || n_iter >= opts.max_iter {
             break;
         }
+        if candidates.len() < n_features && bring_back_violators(&mut candidates, &z, pen) {
+            continue;
+        }
         active.clear();
-        active.extend((0..n_features).filter(|&j| w[j] != F::zero()));
-        if active.len() < n_features {
+        active.extend(candidates.iter().copied().filter(|&j| w[j] != F::zero()));
+        if active.len() < candidates.len() {
             while n_iter < opts.max_iter {
                 let decrease = sweep(&mut state, problem, w, pen, &active);
                 n_iter += 1;
@@ -139,17 +151,43 @@ pub(crate) fn coordinate_descent<F: Float>(
             }
             inner_threshold = inner_threshold * F::cast(0.1);
             if n_iter >= opts.max_iter {
-                (gap, objective, _) = certify(problem, target, w.view(), pen);
+                (gap, objective, _, z) = certify(problem, target, w.view(), pen);
                 break;
             }
         }
     }
-    ColumnSolution {
+    let solution = ColumnSolution {
         n_iter,
         converged: gap <= threshold,
         gap,
         objective,
+    };
+    (solution, z)
+}
+
+/// Adds to `candidates` every coordinate outside it whose KKT condition
+/// fails (`|zⱼ| > l1`, or `zⱼ > l1` with `positive`); whether any did.
+fn bring_back_violators<F: Float>(
+    candidates: &mut Vec<usize>,
+    z: &Array1<F>,
+    pen: &Penalty<F>,
+) -> bool {
+    let mut inside = vec![false; z.len()];
+    for &j in candidates.iter() {
+        inside[j] = true;
     }
+    let before = candidates.len();
+    for (j, &zj) in z.iter().enumerate() {
+        let score = if pen.positive { zj } else { zj.abs() };
+        if !inside[j] && score > pen.l1_reg {
+            candidates.push(j);
+        }
+    }
+    if candidates.len() == before {
+        return false;
+    }
+    candidates.sort_unstable();
+    true
 }
 
 /// One cyclic pass over `coords`; returns the objective decrease bound
@@ -216,10 +254,11 @@ fn certify<'a, F: Float>(
     target: usize,
     w: ArrayView1<F>,
     pen: &Penalty<F>,
-) -> (F, F, State<'a, F>) {
+) -> (F, F, State<'a, F>, Array1<F>) {
     let res = problem.correlations(target, w);
     let gap = duality_gap(w, &res, pen);
     let objective = primal(w, res.r_norm2, pen);
+    let z = res.z.clone();
     let state = match &problem.design {
         Design::Gram { gram, .. } => State::Gram {
             gram: gram.view(),
@@ -230,7 +269,7 @@ fn certify<'a, F: Float>(
             r: res.r.expect("the dense design returns its residual"),
         },
     };
-    (gap, objective, state)
+    (gap, objective, state, z)
 }
 
 #[cfg(test)]
@@ -258,8 +297,8 @@ mod tests {
             };
             let mut w_gram = Array1::zeros(12);
             let mut w_dense = Array1::zeros(12);
-            let a = coordinate_descent(&gram, 0, &mut w_gram, &pen, &opts);
-            let b = coordinate_descent(&dense, 0, &mut w_dense, &pen, &opts);
+            let (a, _) = coordinate_descent(&gram, 0, &mut w_gram, &pen, &opts, None);
+            let (b, _) = coordinate_descent(&dense, 0, &mut w_dense, &pen, &opts, None);
             assert!(a.converged && b.converged);
             for j in 0..12 {
                 assert!(

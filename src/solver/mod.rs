@@ -118,7 +118,7 @@ pub(crate) fn solve_column<F: Float>(
                     *w = direct;
                 }
             }
-            cd::coordinate_descent(problem, target, w, pen, opts)
+            cd::coordinate_descent(problem, target, w, pen, opts, None).0
         }
         Solver::Fista | Solver::GradientDescent => {
             let lipschitz = lipschitz.unwrap_or_else(|| problem.max_eigenvalue());

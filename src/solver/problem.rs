@@ -6,6 +6,8 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, ShapeBuilder, Zip, s
 use crate::Float;
 use crate::scale::column_moments;
 
+use super::linalg::dot;
+
 /// Rows handled at a time while forming `XᵀX`: bounds the scratch buffer to
 /// `GRAM_CHUNK × p` values, so `x` itself is never copied.
 const GRAM_CHUNK: usize = 512;
@@ -144,7 +146,14 @@ impl<F: Float> Problem<F> {
             Design::Dense { x, y } => {
                 let yl = y.column(target);
                 let r = &yl - &x.dot(&w);
-                let z = x.t().dot(&r);
+                // Column by column with the same `dot` as the coordinate
+                // updates, so that both agree to the last bit (alpha_max
+                // must give exact zeros).
+                let rs = r.as_slice().expect("contiguous");
+                let z = x
+                    .axis_iter(Axis(1))
+                    .map(|col| dot(col.as_slice().expect("column-major"), rs))
+                    .collect();
                 Residual {
                     r_norm2: r.dot(&r),
                     y_dot_r: yl.dot(&r),

@@ -119,6 +119,32 @@ pub fn assert_kkt(
     }
 }
 
+/// `L` at `model` on the problem `spec` describes (standardized scale,
+/// summed over output columns), computed independently of the crate.
+pub fn objective(
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    model: &LinearModel<f64>,
+    spec: &Spec,
+) -> f64 {
+    let m = x.nrows() as f64;
+    let l1 = spec.alpha * spec.l1_ratio;
+    let l2 = spec.alpha * (1.0 - spec.l1_ratio);
+    let (z, _, scale) = standardized(x, spec);
+    let mut total = 0.0;
+    for l in 0..y.ncols() {
+        let y_mean = if spec.fit_intercept {
+            y.column(l).mean().unwrap()
+        } else {
+            0.0
+        };
+        let w = &model.weight.column(l) * &scale;
+        let r = y.column(l).mapv(|v| v - y_mean) - z.dot(&w);
+        total += r.dot(&r) / (2.0 * m) + l1 * w.mapv(f64::abs).sum() + 0.5 * l2 * w.dot(&w);
+    }
+    total
+}
+
 /// A JSON file under `tests/data/`.
 pub fn load_json(name: &str) -> Value {
     let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
