@@ -47,6 +47,7 @@
 #![warn(rustdoc::broken_intra_doc_links)]
 
 mod check;
+mod cv;
 pub mod datasets;
 mod error;
 mod estimator;
@@ -61,6 +62,7 @@ mod scale;
 mod solver;
 mod train;
 
+pub use cv::{CvFit, ElasticNetCv};
 pub use error::{Error, Result};
 pub use estimator::{ElasticNet, Fit};
 pub use float::Float;

@@ -1,0 +1,383 @@
+//! [`ElasticNetCv`]: choosing `alpha` (and `l1_ratio`) by k-fold
+//! cross-validation, glmnet's `cv.glmnet` and scikit-learn's
+//! `ElasticNetCV`.
+
+use ndarray::{Array2, Array3, ArrayView2, Axis};
+use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
+
+use crate::path::{ElasticNetPath, alpha_grid};
+use crate::solver::problem::{Layout, Problem};
+use crate::{ElasticNet, Error, Fit, Float, Result, check};
+
+/// Cross-validated elastic net: for each `l1_ratio`, a path over one alpha
+/// grid on every training fold, scored by the mean squared error on the
+/// held-out fold.
+///
+/// # What is computed
+///
+/// * **Folds.** Rows are shuffled with [`seed`](Self::seed) and dealt into
+///   [`folds`](Self::folds) groups of nearly equal size (row at shuffled
+///   position `i` goes to fold `i mod K`), or taken from
+///   [`fold_ids`](Self::fold_ids) (glmnet's `foldid`: one label per row;
+///   the distinct labels are the folds).
+/// * **Grid.** For each `l1_ratio`, the alphas of
+///   [`ElasticNetPath`] computed once on *all* the data (as scikit-learn
+///   and glmnet do), so every fold is scored at the same alphas.
+/// * **Scores.** On each training fold the data are centred and
+///   standardized with that fold's own statistics (never the held-out
+///   rows'), the path is fitted, and the held-out MSE
+///   `Σ(y − ŷ)²/(m_test·k)` is recorded for every alpha. `mse_mean` is its
+///   mean over folds and `mse_se` the standard error, the sample standard
+///   deviation over folds divided by `√K`.
+/// * **Choice.** `alpha_min` and `l1_ratio` minimise `mse_mean` (ties go
+///   to the larger alpha); `alpha_1se` is the largest alpha, at that
+///   `l1_ratio`, whose `mse_mean` is within one standard error of the
+///   minimum (glmnet's one-standard-error rule). The returned
+///   [`CvFit::fit`] is refit on all data at `(l1_ratio, alpha_min)`.
+///
+/// With the `rayon` feature, folds run in parallel; the results are
+/// bit-identical to the serial run.
+///
+/// | setter | default | range |
+/// |--------|---------|-------|
+/// | [`l1_ratios`](Self::l1_ratios) | `[1.0]` | non-empty, each in `[0, 1]` |
+/// | [`n_alphas`](Self::n_alphas) | `100` | `[1, inf)` |
+/// | [`eps`](Self::eps) | `1e-3` | `(0, 1]` |
+/// | [`folds`](Self::folds) | `5` | `[2, m]` |
+/// | [`seed`](Self::seed) | `0` | any |
+/// | [`fold_ids`](Self::fold_ids) | none | `m` labels, at least 2 distinct |
+/// | [`fit_intercept`](Self::fit_intercept) | `true` | |
+/// | [`standardize`](Self::standardize) | `false` | |
+/// | [`tol`](Self::tol) | `1e-4` | `(0, inf)` |
+/// | [`max_iter`](Self::max_iter) | `1000` | `[1, inf)` |
+///
+/// ```
+/// use elasticnet::{ElasticNetCv, datasets};
+/// let d = datasets::diabetes();
+/// let cv = ElasticNetCv::new().l1_ratios(vec![0.5, 1.0]).n_alphas(30)
+///     .standardize(true).seed(1).fit(d.x.view(), d.y.view())?;
+/// assert_eq!(cv.mse_mean.dim(), (2, 30));
+/// assert!(cv.alpha_1se >= cv.alpha_min);
+/// assert!(cv.fit.converged);
+/// # Ok::<(), elasticnet::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ElasticNetCv<F = f64> {
+    l1_ratios: Vec<F>,
+    n_alphas: usize,
+    eps: F,
+    folds: usize,
+    seed: u64,
+    fold_ids: Option<Vec<usize>>,
+    fit_intercept: bool,
+    standardize: bool,
+    tol: F,
+    max_iter: usize,
+}
+
+impl<F: Float> Default for ElasticNetCv<F> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<F: Float> ElasticNetCv<F> {
+    /// Cross-validated lasso with the defaults in the table above.
+    pub fn new() -> Self {
+        Self {
+            l1_ratios: vec![F::one()],
+            n_alphas: 100,
+            eps: F::cast(1e-3),
+            folds: 5,
+            seed: 0,
+            fold_ids: None,
+            fit_intercept: true,
+            standardize: false,
+            tol: F::cast(1e-4),
+            max_iter: 1000,
+        }
+    }
+
+    /// The `l1_ratio`s to compare (default `[1.0]`, the lasso).
+    pub fn l1_ratios(mut self, l1_ratios: Vec<F>) -> Self {
+        self.l1_ratios = l1_ratios;
+        self
+    }
+
+    /// Alphas per grid (default `100`).
+    pub fn n_alphas(mut self, n_alphas: usize) -> Self {
+        self.n_alphas = n_alphas;
+        self
+    }
+
+    /// `alpha_min / alpha_max` of each grid (default `1e-3`).
+    pub fn eps(mut self, eps: F) -> Self {
+        self.eps = eps;
+        self
+    }
+
+    /// Number of folds `K` (default `5`).
+    pub fn folds(mut self, folds: usize) -> Self {
+        self.folds = folds;
+        self
+    }
+
+    /// Seed of the row shuffle that makes the folds (default `0`).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Explicit fold labels, one per row (glmnet's `foldid`); overrides
+    /// [`folds`](Self::folds) and [`seed`](Self::seed).
+    pub fn fold_ids(mut self, fold_ids: Vec<usize>) -> Self {
+        self.fold_ids = Some(fold_ids);
+        self
+    }
+
+    /// Fit an unpenalised intercept (default `true`).
+    pub fn fit_intercept(mut self, fit_intercept: bool) -> Self {
+        self.fit_intercept = fit_intercept;
+        self
+    }
+
+    /// Standardize columns inside every fit (default `false`).
+    pub fn standardize(mut self, standardize: bool) -> Self {
+        self.standardize = standardize;
+        self
+    }
+
+    /// Duality-gap tolerance of every fit (default `1e-4`).
+    pub fn tol(mut self, tol: F) -> Self {
+        self.tol = tol;
+        self
+    }
+
+    /// Iterations at most per fit (default `1000`).
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+
+    /// Checks the hyper-parameters that do not depend on the data.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] naming the parameter,
+    /// [`Error::EmptyInput`] for an empty `l1_ratios`.
+    pub fn validate(&self) -> Result<()> {
+        if self.l1_ratios.is_empty() {
+            return Err(Error::EmptyInput { what: "l1_ratios" });
+        }
+        for &r in &self.l1_ratios {
+            check::unit_interval("l1_ratios", r)?;
+        }
+        if self.fold_ids.is_none() && self.folds < 2 {
+            return Err(Error::InvalidParameter {
+                name: "folds",
+                value: self.folds as f64,
+                expected: "[2, m]",
+            });
+        }
+        // The rest is checked by the path.
+        self.path(F::one()).validate()
+    }
+
+    /// Runs the cross-validation on `x` (m × p) and `y` (m × k).
+    ///
+    /// # Errors
+    ///
+    /// As [`ElasticNetPath::fit`], plus [`Error::InvalidParameter`] for more
+    /// folds than rows or a fold with no rows, and [`Error::ShapeMismatch`]
+    /// for `fold_ids` of the wrong length.
+    pub fn fit(&self, x: ArrayView2<F>, y: ArrayView2<F>) -> Result<CvFit<F>> {
+        self.validate()?;
+        check::xy(x, y)?;
+        let fold_of = self.assign_folds(x.nrows())?;
+        let n_folds = fold_of.iter().max().map_or(0, |&f| f + 1);
+
+        let full = Problem::new(x, y, self.fit_intercept, self.standardize, Layout::Auto);
+        let grids: Vec<Vec<F>> = self
+            .l1_ratios
+            .iter()
+            .map(|&r| alpha_grid(&full, r, self.n_alphas, self.eps))
+            .collect();
+        drop(full);
+
+        let score = |fold: usize| self.score_fold(x, y, &fold_of, fold, &grids);
+        let folds: Vec<usize> = (0..n_folds).collect();
+        #[cfg(feature = "rayon")]
+        let per_fold: Vec<Result<Array2<F>>> = {
+            use rayon::prelude::*;
+            folds.par_iter().map(|&f| score(f)).collect()
+        };
+        #[cfg(not(feature = "rayon"))]
+        let per_fold: Vec<Result<Array2<F>>> = folds.iter().map(|&f| score(f)).collect();
+
+        let (n_ratios, n_alphas) = (self.l1_ratios.len(), self.n_alphas);
+        let mut mse = Array3::zeros((n_ratios, n_alphas, n_folds));
+        for (f, scores) in per_fold.into_iter().enumerate() {
+            mse.index_axis_mut(Axis(2), f).assign(&scores?);
+        }
+        let k = F::from_usize_lossy(n_folds);
+        let mse_mean = mse.mean_axis(Axis(2)).expect("at least two folds");
+        let mse_se = mse.var_axis(Axis(2), F::one()).mapv(|v| (v / k).sqrt());
+
+        // argmin over (l1_ratio, alpha); strict `<` keeps the first, i.e. the
+        // larger alpha (and the earlier l1_ratio) on ties.
+        let (mut best_r, mut best_a) = (0, 0);
+        for ((r, a), &v) in mse_mean.indexed_iter() {
+            if v < mse_mean[[best_r, best_a]] {
+                (best_r, best_a) = (r, a);
+            }
+        }
+        let limit = mse_mean[[best_r, best_a]] + mse_se[[best_r, best_a]];
+        let best_1se = (0..=best_a)
+            .find(|&a| mse_mean[[best_r, a]] <= limit)
+            .expect("the minimum itself qualifies");
+        let l1_ratio = self.l1_ratios[best_r];
+        let alpha_min = grids[best_r][best_a];
+        let alpha_1se = grids[best_r][best_1se];
+
+        let fit = ElasticNet::new(alpha_min, l1_ratio)
+            .fit_intercept(self.fit_intercept)
+            .standardize(self.standardize)
+            .tol(self.tol)
+            .max_iter(self.max_iter)
+            .fit(x, y)?;
+        let mut alphas = Array2::zeros((n_ratios, n_alphas));
+        for (mut row, grid) in alphas.rows_mut().into_iter().zip(&grids) {
+            row.assign(&ndarray::ArrayView1::from(grid.as_slice()));
+        }
+        Ok(CvFit {
+            l1_ratios: self.l1_ratios.clone(),
+            alphas,
+            mse_mean,
+            mse_se,
+            mse_folds: mse,
+            alpha_min,
+            alpha_1se,
+            l1_ratio,
+            fit,
+        })
+    }
+
+    /// The path settings shared by every fold.
+    fn path(&self, l1_ratio: F) -> ElasticNetPath<F> {
+        ElasticNetPath::new(l1_ratio)
+            .n_alphas(self.n_alphas)
+            .eps(self.eps)
+            .fit_intercept(self.fit_intercept)
+            .standardize(self.standardize)
+            .tol(self.tol)
+            .max_iter(self.max_iter)
+    }
+
+    /// Fold number (0-based, contiguous) of each row.
+    fn assign_folds(&self, n_samples: usize) -> Result<Vec<usize>> {
+        match &self.fold_ids {
+            Some(ids) => {
+                if ids.len() != n_samples {
+                    return Err(Error::ShapeMismatch {
+                        what: "fold_ids vs rows of x",
+                        expected: vec![n_samples],
+                        found: vec![ids.len()],
+                    });
+                }
+                let mut labels = ids.clone();
+                labels.sort_unstable();
+                labels.dedup();
+                if labels.len() < 2 {
+                    return Err(Error::InvalidParameter {
+                        name: "fold_ids",
+                        value: labels.len() as f64,
+                        expected: "at least 2 distinct labels",
+                    });
+                }
+                Ok(ids
+                    .iter()
+                    .map(|id| labels.binary_search(id).expect("label present"))
+                    .collect())
+            }
+            None => {
+                if self.folds > n_samples {
+                    return Err(Error::InvalidParameter {
+                        name: "folds",
+                        value: self.folds as f64,
+                        expected: "[2, m]: at most one fold per row",
+                    });
+                }
+                let mut order: Vec<usize> = (0..n_samples).collect();
+                order.shuffle(&mut StdRng::seed_from_u64(self.seed));
+                let mut fold_of = vec![0; n_samples];
+                for (position, &row) in order.iter().enumerate() {
+                    fold_of[row] = position % self.folds;
+                }
+                Ok(fold_of)
+            }
+        }
+    }
+
+    /// Held-out MSE (n_l1_ratios × n_alphas) of the paths fitted without
+    /// fold `fold`.
+    fn score_fold(
+        &self,
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        fold_of: &[usize],
+        fold: usize,
+        grids: &[Vec<F>],
+    ) -> Result<Array2<F>> {
+        let (test, train): (Vec<usize>, Vec<usize>) =
+            (0..fold_of.len()).partition(|&i| fold_of[i] == fold);
+        let x_train = x.select(Axis(0), &train);
+        let y_train = y.select(Axis(0), &train);
+        let x_test = x.select(Axis(0), &test);
+        let y_test = y.select(Axis(0), &test);
+        let problem = Problem::new(
+            x_train.view(),
+            y_train.view(),
+            self.fit_intercept,
+            self.standardize,
+            Layout::Auto,
+        );
+        let mut scores = Array2::zeros((self.l1_ratios.len(), self.n_alphas));
+        let n_test = F::from_usize_lossy(y_test.len());
+        for (r, (&l1_ratio, grid)) in self.l1_ratios.iter().zip(grids).enumerate() {
+            let path = self.path(l1_ratio).fit_problem(&problem, grid)?;
+            for a in 0..grid.len() {
+                let mut pred = x_test.dot(&path.coefs.index_axis(Axis(0), a));
+                pred += &path.intercepts.row(a);
+                let sq = ndarray::Zip::from(&pred)
+                    .and(&y_test)
+                    .fold(F::zero(), |acc, &p, &t| acc + (p - t) * (p - t));
+                scores[[r, a]] = sq / n_test;
+            }
+        }
+        Ok(scores)
+    }
+}
+
+/// The result of [`ElasticNetCv::fit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CvFit<F = f64> {
+    /// The `l1_ratio`s compared, in the order given.
+    pub l1_ratios: Vec<F>,
+    /// The alpha grid of each `l1_ratio` (n_l1_ratios × n_alphas, descending).
+    pub alphas: Array2<F>,
+    /// Mean over folds of the held-out MSE (n_l1_ratios × n_alphas).
+    pub mse_mean: Array2<F>,
+    /// Standard error of `mse_mean`: sample standard deviation over folds
+    /// divided by `√K`.
+    pub mse_se: Array2<F>,
+    /// Every fold's held-out MSE (n_l1_ratios × n_alphas × K).
+    pub mse_folds: Array3<F>,
+    /// The alpha with the least `mse_mean`.
+    pub alpha_min: F,
+    /// The largest alpha within one standard error of the minimum.
+    pub alpha_1se: F,
+    /// The `l1_ratio` with the least `mse_mean`.
+    pub l1_ratio: F,
+    /// The model refit on all data at `(l1_ratio, alpha_min)`.
+    pub fit: Fit<F>,
+}
