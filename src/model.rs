@@ -144,7 +144,8 @@ impl<F: Float> LinearModel<F> {
     /// # Errors
     ///
     /// [`Error::ShapeMismatch`] if `x` does not have
-    /// [`n_features`](Self::n_features) columns, [`Error::EmptyInput`] if it
+    /// [`n_features`](Self::n_features) columns (or the model's `bias` does
+    /// not have one entry per column of `weight`), [`Error::EmptyInput`] if it
     /// has no rows, [`Error::NonFinite`] if it holds NaN or infinity, and
     /// [`Error::NonFiniteSolution`] if the model's own parameters are not
     /// finite.
@@ -168,6 +169,14 @@ impl<F: Float> LinearModel<F> {
             return Err(Error::EmptyInput { what: "x" });
         }
         check::finite("x", x)?;
+        if self.bias.len() != self.n_targets() {
+            // The fields are public, so the model itself can be inconsistent.
+            return Err(Error::ShapeMismatch {
+                what: "bias vs columns of weight",
+                expected: vec![self.n_targets()],
+                found: vec![self.bias.len()],
+            });
+        }
         if !self.is_finite() {
             return Err(Error::NonFiniteSolution { n_iter: 0 });
         }

@@ -370,7 +370,7 @@ pub(crate) fn alpha_max<F: Float>(problem: &Problem<F>, l1_ratio: F) -> F {
         if Penalty::from_alpha(alpha, l1_ratio, n_samples, false).l1_reg >= max_corr {
             break;
         }
-        alpha = alpha * (F::one() + F::epsilon());
+        alpha *= F::one() + F::epsilon();
     }
     alpha
 }

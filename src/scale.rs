@@ -99,25 +99,40 @@ impl<F: Float> StandardScaler<F> {
 /// With `center`: the mean and the population standard deviation. Without:
 /// zero and the root mean square `sqrt(Σᵢ x_ij²/m)`. A scale at most
 /// `1e-10·maxᵢ|x_ij|` (a constant column) is replaced by 1. Two passes over
-/// the rows (mean, then squared deviations) for accuracy.
+/// the rows (mean, then deviations) for accuracy, with the corrected
+/// two-pass formulas: the second pass's sum of deviations `Σd` refines the
+/// mean (`μ += Σd/m`) and the sum of squares (`Σd² − (Σd)²/m`), so a constant
+/// column gets its value back exactly as its mean and centres to exact zeros.
 pub(crate) fn column_moments<F: Float>(x: ArrayView2<F>, center: bool) -> (Array1<F>, Array1<F>) {
     let m = F::from_usize_lossy(x.nrows().max(1));
-    let mean = if center {
+    let mut mean = if center {
         x.sum_axis(Axis(0)) / m
     } else {
         Array1::zeros(x.ncols())
     };
     let mut sq = Array1::<F>::zeros(x.ncols());
+    let mut dev = Array1::<F>::zeros(x.ncols());
     let mut max_abs = Array1::<F>::zeros(x.ncols());
     for row in x.rows() {
         Zip::from(&mut sq)
+            .and(&mut dev)
             .and(&mut max_abs)
             .and(&row)
             .and(&mean)
-            .for_each(|s, a, &v, &mu| {
+            .for_each(|s, e, a, &v, &mu| {
                 let d = v - mu;
                 *s += d * d;
+                *e += d;
                 *a = a.max(v.abs());
+            });
+    }
+    if center {
+        Zip::from(&mut mean)
+            .and(&mut sq)
+            .and(&dev)
+            .for_each(|mu, s, &e| {
+                *mu += e / m;
+                *s = (*s - e * e / m).max(F::zero());
             });
     }
     let scale = Zip::from(&sq).and(&max_abs).map_collect(|&s, &a| {

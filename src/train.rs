@@ -271,13 +271,15 @@ where
         }
         report.losses.push(next);
         report.epochs_run = epoch + 1;
-        if let Some(tol) = config.tol {
-            if (next - current).abs() <= tol * current.abs() {
-                report.converged = true;
-            }
+        if let Some(tol) = config.tol
+            && (next - current).abs() <= tol * current.abs()
+        {
+            report.converged = true;
         }
         current = next;
-        if report.converged || callback(epoch, model, next).is_break() {
+        // The callback runs after every epoch, the converged one included.
+        let stop = callback(epoch, model, next).is_break();
+        if report.converged || stop {
             break;
         }
     }
@@ -290,11 +292,18 @@ fn check_model<F: Float>(
     n_features: usize,
     n_targets: usize,
 ) -> Result<()> {
-    if model.weight.dim() != (n_features, n_targets) || model.bias.len() != n_targets {
+    if model.weight.dim() != (n_features, n_targets) {
         return Err(Error::ShapeMismatch {
             what: "model weight vs (columns of x, columns of y)",
             expected: vec![n_features, n_targets],
             found: vec![model.weight.nrows(), model.weight.ncols()],
+        });
+    }
+    if model.bias.len() != n_targets {
+        return Err(Error::ShapeMismatch {
+            what: "model bias vs columns of y",
+            expected: vec![n_targets],
+            found: vec![model.bias.len()],
         });
     }
     check::finite("model weight", model.weight.view())?;
@@ -357,7 +366,7 @@ pub(crate) fn lipschitz<F: Float>(x: ArrayView2<F>, l2: F) -> F {
             break;
         }
         v_w /= norm;
-        v_b = v_b / norm;
+        v_b /= norm;
         // u = A v;  A v / m · Aᵀ = (AᵀA/m) v
         let mut u = x.dot(&v_w);
         u += v_b;

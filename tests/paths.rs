@@ -183,7 +183,7 @@ fn multi_output_path_columns_are_independent() {
     let b = datasets::make_regression(50, 10, 5, 0.5, 2);
     let y = ndarray::concatenate(
         Axis(1),
-        &[a.y.view(), (&a.x.dot(&b.true_coef.unwrap())).view()],
+        &[a.y.view(), a.x.dot(&b.true_coef.unwrap()).view()],
     )
     .unwrap();
     let alphas = vec![1.0, 0.3, 0.1, 0.03];

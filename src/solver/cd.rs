@@ -149,7 +149,7 @@ pub(crate) fn coordinate_descent<F: Float>(
                     break;
                 }
             }
-            inner_threshold = inner_threshold * F::cast(0.1);
+            inner_threshold *= F::cast(0.1);
             if n_iter >= opts.max_iter {
                 (gap, objective, _, z) = certify(problem, target, w.view(), pen);
                 break;

@@ -101,22 +101,22 @@ pub(crate) fn solve_column<F: Float>(
 ) -> ColumnSolution<F> {
     match opts.solver {
         Solver::CoordinateDescent => {
-            if pen.l1_reg == F::zero() && !pen.positive {
-                if let Some(direct) = ridge::ridge_direct(problem, target, pen.l2_reg) {
-                    let res = problem.correlations(target, direct.view());
-                    let gap = gap::duality_gap(direct.view(), &res, pen);
-                    if gap <= opts.tol * problem.yty[target] {
-                        *w = direct;
-                        return ColumnSolution {
-                            n_iter: 1,
-                            converged: true,
-                            gap,
-                            objective: gap::primal(w.view(), res.r_norm2, pen),
-                        };
-                    }
-                    // Not accurate enough (ill-conditioned): polish by CD.
-                    *w = direct;
+            let direct = (pen.l1_reg == F::zero() && !pen.positive)
+                .then(|| ridge::ridge_direct(problem, target, pen.l2_reg))
+                .flatten();
+            if let Some(direct) = direct {
+                let res = problem.correlations(target, direct.view());
+                let gap = gap::duality_gap(direct.view(), &res, pen);
+                *w = direct;
+                if gap <= opts.tol * problem.yty[target] {
+                    return ColumnSolution {
+                        n_iter: 1,
+                        converged: true,
+                        gap,
+                        objective: gap::primal(w.view(), res.r_norm2, pen),
+                    };
                 }
+                // Not accurate enough (ill-conditioned): polish by CD.
             }
             cd::coordinate_descent(problem, target, w, pen, opts, None).0
         }
