@@ -223,18 +223,17 @@ impl<F: Float> ElasticNetCv<F> {
         let mse_mean = mse.mean_axis(Axis(2)).expect("at least two folds");
         let mse_se = mse.var_axis(Axis(2), F::one()).mapv(|v| (v / k).sqrt());
 
-        // argmin over (l1_ratio, alpha); strict `<` keeps the first, i.e. the
-        // larger alpha (and the earlier l1_ratio) on ties.
-        let (mut best_r, mut best_a) = (0, 0);
-        for ((r, a), &v) in mse_mean.indexed_iter() {
-            if v < mse_mean[[best_r, best_a]] {
-                (best_r, best_a) = (r, a);
+        // The l1_ratio whose best alpha scores lowest; ties keep the first.
+        let choices: Vec<(usize, usize)> = (0..n_ratios)
+            .map(|r| select_alphas(mse_mean.row(r), mse_se.row(r)))
+            .collect();
+        let mut best_r = 0;
+        for (r, &(a, _)) in choices.iter().enumerate() {
+            if mse_mean[[r, a]] < mse_mean[[best_r, choices[best_r].0]] {
+                best_r = r;
             }
         }
-        let limit = mse_mean[[best_r, best_a]] + mse_se[[best_r, best_a]];
-        let best_1se = (0..=best_a)
-            .find(|&a| mse_mean[[best_r, a]] <= limit)
-            .expect("the minimum itself qualifies");
+        let (best_a, best_1se) = choices[best_r];
         let l1_ratio = self.l1_ratios[best_r];
         let alpha_min = grids[best_r][best_a];
         let alpha_1se = grids[best_r][best_1se];
@@ -358,6 +357,26 @@ impl<F: Float> ElasticNetCv<F> {
     }
 }
 
+/// Along one descending alpha grid: the index of the least mean MSE (ties
+/// go to the larger alpha) and of the largest alpha whose mean MSE is within
+/// one standard error of it.
+fn select_alphas<F: Float>(
+    mse_mean: ndarray::ArrayView1<F>,
+    mse_se: ndarray::ArrayView1<F>,
+) -> (usize, usize) {
+    let mut best = 0;
+    for (a, &v) in mse_mean.iter().enumerate() {
+        if v < mse_mean[best] {
+            best = a;
+        }
+    }
+    let limit = mse_mean[best] + mse_se[best];
+    let one_se = (0..=best)
+        .find(|&a| mse_mean[a] <= limit)
+        .expect("the minimum itself qualifies");
+    (best, one_se)
+}
+
 /// The result of [`ElasticNetCv::fit`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct CvFit<F = f64> {
@@ -380,4 +399,57 @@ pub struct CvFit<F = f64> {
     pub l1_ratio: F,
     /// The model refit on all data at `(l1_ratio, alpha_min)`.
     pub fit: Fit<F>,
+}
+
+#[cfg(feature = "plot")]
+impl<F: Float> CvFit<F> {
+    /// Draws the cross-validation curve of the chosen `l1_ratio` as an SVG
+    /// file ([`plot::cv_curve`](crate::plot::cv_curve)): mean held-out MSE
+    /// with ±1 standard-error bars against `log10(alpha)`, and vertical lines
+    /// at `alpha_min` and `alpha_1se`.
+    ///
+    /// # Errors
+    ///
+    /// As [`plot::cv_curve`](crate::plot::cv_curve).
+    ///
+    /// ```
+    /// use elasticnet::{ElasticNetCv, datasets};
+    /// let d = datasets::diabetes();
+    /// let cv = ElasticNetCv::new().n_alphas(20).standardize(true).fit(d.x.view(), d.y.view())?;
+    /// let file = std::env::temp_dir().join("elasticnet_doc_cv_plot.svg");
+    /// cv.plot(&file)?;
+    /// assert!(std::fs::read_to_string(&file)?.contains("alpha_1se"));
+    /// # Ok::<(), elasticnet::Error>(())
+    /// ```
+    pub fn plot(&self, file: impl AsRef<std::path::Path>) -> Result<()> {
+        let r = self.chosen_index();
+        crate::plot::cv_curve(
+            file,
+            self.alphas.row(r),
+            self.mse_mean.row(r),
+            self.mse_se.row(r),
+            self.alpha_min,
+            self.alpha_1se,
+        )
+    }
+}
+
+impl<F: Float> CvFit<F> {
+    /// For the `r`-th `l1_ratio`: the indices (into its row of
+    /// [`alphas`](Self::alphas)) of its own `alpha_min` and `alpha_1se`.
+    ///
+    /// # Panics
+    ///
+    /// If `r` is not below the number of `l1_ratios`.
+    pub fn alpha_indices(&self, r: usize) -> (usize, usize) {
+        select_alphas(self.mse_mean.row(r), self.mse_se.row(r))
+    }
+
+    /// The row of [`l1_ratio`](Self::l1_ratio) in the per-`l1_ratio` arrays.
+    pub fn chosen_index(&self) -> usize {
+        self.l1_ratios
+            .iter()
+            .position(|&r| r == self.l1_ratio)
+            .expect("the chosen l1_ratio is one of the candidates")
+    }
 }

@@ -406,3 +406,48 @@ pub(crate) fn sorted_descending<F: Float>(alphas: &[F]) -> Vec<F> {
     sorted.sort_by(|a, b| b.partial_cmp(a).expect("validated finite"));
     sorted
 }
+
+#[cfg(feature = "plot")]
+impl<F: Float> Path<F> {
+    /// Draws the coefficient path of output `target` as an SVG file
+    /// ([`plot::coefficient_path`](crate::plot::coefficient_path)): one
+    /// labelled line per feature against `log10(alpha)`, the number of
+    /// non-zeros along the top. Needs every alpha `> 0`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] if `target` is out of range or the names do
+    /// not match the features; otherwise as
+    /// [`plot::coefficient_path`](crate::plot::coefficient_path).
+    ///
+    /// ```
+    /// use elasticnet::{ElasticNetPath, datasets};
+    /// let d = datasets::diabetes();
+    /// let path = ElasticNetPath::new(1.0).n_alphas(20).standardize(true).fit(d.x.view(), d.y.view())?;
+    /// let file = std::env::temp_dir().join("elasticnet_doc_path_plot.svg");
+    /// path.plot(&file, 0, &d.feature_names)?;
+    /// assert!(std::fs::read_to_string(&file)?.contains("bmi"));
+    /// # Ok::<(), elasticnet::Error>(())
+    /// ```
+    pub fn plot<S: AsRef<str>>(
+        &self,
+        file: impl AsRef<std::path::Path>,
+        target: usize,
+        feature_names: &[S],
+    ) -> Result<()> {
+        let n_targets = self.coefs.len_of(Axis(2));
+        if target >= n_targets {
+            return Err(Error::ShapeMismatch {
+                what: "target vs outputs of the path",
+                expected: vec![n_targets],
+                found: vec![target],
+            });
+        }
+        crate::plot::coefficient_path(
+            file,
+            self.alphas.view(),
+            self.coefs.index_axis(Axis(2), target),
+            feature_names,
+        )
+    }
+}
