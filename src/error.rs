@@ -56,7 +56,8 @@ pub enum Error {
         col: usize,
     },
     /// Training diverged: the loss or the weights stopped being finite, or the
-    /// loss grew beyond `1e8` times its starting value (usually a learning
+    /// loss grew beyond `1e8` times the larger of its starting value and
+    /// the loss of the all-zero model (usually a learning
     /// rate that is too large). The model keeps the weights it had before
     /// the epoch that diverged.
     Diverged {
@@ -103,8 +104,8 @@ impl fmt::Display for Error {
             ),
             Error::Diverged { epoch, loss } => write!(
                 f,
-                "training diverged at epoch {epoch} (loss = {loss}); \
-                 try a smaller learning rate or `LearningRate::Auto`"
+                "training diverged at epoch {epoch} (loss = {loss}): the learning rate \
+                 is too large for these data; try a smaller one"
             ),
             Error::NonFiniteSolution { n_iter } => write!(
                 f,

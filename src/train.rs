@@ -19,6 +19,12 @@ pub enum LearningRate<F = f64> {
     /// with `A = [x 1]` (the bias column included). Estimated by power
     /// iteration before the first epoch. With it, full-batch proximal
     /// gradient descent decreases the loss at every epoch.
+    ///
+    /// With mini-batches of `b` rows a single batch can be much more curved
+    /// than the whole data set (one high-leverage row is enough), so `L` is
+    /// then the larger of that eigenvalue and the mean of the `b` largest
+    /// squared row norms `‖(xᵢ, 1)‖²` — an upper bound on the curvature of
+    /// any batch — plus `λ₂`.
     Auto,
 }
 
@@ -145,7 +151,8 @@ pub struct TrainReport<F = f64> {
 ///   for bad data or a model of the wrong shape;
 /// * [`Error::InvalidParameter`] for a bad [`TrainConfig`] or penalty;
 /// * [`Error::Diverged`] when the loss or the weights stop being finite, or
-///   the loss grows past `1e8` times its start. The model then holds the
+///   the loss grows past `1e8` times the larger of its start and the loss
+///   of the all-zero model. The model then holds the
 ///   weights from before the epoch that diverged.
 ///
 /// ```
@@ -212,13 +219,16 @@ where
     loss.validate()?;
     config.validate()?;
 
-    let lr = match config.learning_rate {
-        LearningRate::Constant(lr) => lr,
-        LearningRate::Auto => F::one() / lipschitz(x, loss.l2),
-    };
     let n_samples = x.nrows();
     let batch = config.batch_size.unwrap_or(n_samples).min(n_samples);
     let full_batch = batch == n_samples;
+    let lr = match config.learning_rate {
+        LearningRate::Constant(lr) => lr,
+        LearningRate::Auto if full_batch => F::one() / lipschitz(x, loss.l2),
+        LearningRate::Auto => {
+            F::one() / (lipschitz(x, F::zero()).max(batch_curvature_bound(x, batch)) + loss.l2)
+        }
+    };
 
     // `pred` holds x·W + b for the current weights; the full-batch step
     // reuses it, so each epoch is one forward and one backward pass.
@@ -345,6 +355,15 @@ fn full_loss<F: Float>(
     ndarray::linalg::general_mat_mul(F::one(), &x, &model.weight, F::zero(), pred);
     *pred += &model.bias;
     loss.value(y, pred.view(), model.weight.view())
+}
+
+/// An upper bound on `λmax(A_BᵀA_B/b)` over every batch `B` of `b` rows of
+/// `A = [x 1]`: `λmax ≤ trace/b = Σ_{i∈B}‖aᵢ‖²/b`, at most the mean of the
+/// `b` largest `‖aᵢ‖²`.
+fn batch_curvature_bound<F: Float>(x: ArrayView2<F>, batch: usize) -> F {
+    let mut norms: Vec<F> = x.rows().into_iter().map(|r| r.dot(&r) + F::one()).collect();
+    norms.sort_by(|a, b| b.partial_cmp(a).expect("validated finite"));
+    norms[..batch].iter().fold(F::zero(), |acc, &v| acc + v) / F::from_usize_lossy(batch)
 }
 
 /// The Lipschitz constant of the smooth part's gradient:

@@ -560,3 +560,33 @@ fn outputs_are_independent_problems() {
         assert!((one.bias[0] - both.bias[k]).abs() <= 1e-12);
     }
 }
+
+/// One high-leverage row makes single-row batches far more curved than the
+/// whole data set; the automatic step must stay stable for every batch size.
+#[test]
+fn auto_learning_rate_is_stable_with_mini_batches_and_a_high_leverage_row() {
+    let mut xs: Vec<f64> = (0..20).map(|i| i as f64 * 0.03).collect();
+    xs.push(30.0);
+    let x = Array2::from_shape_vec((21, 1), xs.clone()).unwrap();
+    let y = Array2::from_shape_vec((21, 1), xs.iter().map(|v| 2.0 * v + 1.0).collect()).unwrap();
+    let loss = ElasticLoss::new(0.0, 0.0).unwrap();
+    for batch in [1, 4, 21] {
+        let mut model = LinearModel::<f64>::zeros(1, 1);
+        let config = TrainConfig {
+            epochs: 200,
+            batch_size: Some(batch),
+            ..TrainConfig::default()
+        };
+        let report = train(&mut model, &loss, x.view(), y.view(), &config)
+            .unwrap_or_else(|e| panic!("batch {batch}: {e}"));
+        assert!(
+            report.losses[199] < report.losses[0],
+            "batch {batch} did not learn"
+        );
+        assert!(
+            (model.weight[[0, 0]] - 2.0).abs() < 0.1,
+            "batch {batch}: w = {}",
+            model.weight
+        );
+    }
+}
