@@ -63,6 +63,11 @@ mod solver;
 mod train;
 
 pub use cv::{CvFit, ElasticNetCv};
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub use error::{Error, Result};
 pub use estimator::{ElasticNet, Fit};
 pub use float::Float;
