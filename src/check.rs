@@ -6,6 +6,7 @@
 
 use ndarray::{ArrayView1, ArrayView2};
 
+use crate::solver::problem::Problem;
 use crate::{Error, Float, Result};
 
 /// `x` has at least one row and one column, and only finite values.
@@ -57,6 +58,19 @@ pub(crate) fn same_rows<F: Float>(x: ArrayView2<F>, y: ArrayView2<F>) -> Result<
         });
     }
     Ok(())
+}
+
+/// The preprocessed data are representable: every `‖ỹₗ‖²` and `‖x̃ⱼ‖²` is
+/// finite. Finite data can still overflow when squared (values beyond about
+/// `1e154` in `f64`); the solvers' stopping rule (`tol·‖ỹ‖²`) and updates
+/// are then meaningless, so this is an error rather than a silent NaN.
+pub(crate) fn representable<F: Float>(problem: &Problem<F>) -> Result<()> {
+    let finite = |v: &F| v.is_finite();
+    if problem.yty.iter().all(finite) && problem.col_norm2.iter().all(finite) {
+        Ok(())
+    } else {
+        Err(Error::NonFiniteSolution { n_iter: 0 })
+    }
 }
 
 /// A value in `[0, inf)`.

@@ -2,7 +2,7 @@
 //! cross-validation, glmnet's `cv.glmnet` and scikit-learn's
 //! `ElasticNetCV`.
 
-use ndarray::{Array2, Array3, ArrayView2, Axis};
+use ndarray::{Array2, Array3, ArrayView2, Axis, Zip};
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
 use crate::path::{ElasticNetPath, alpha_grid};
@@ -188,8 +188,10 @@ impl<F: Float> ElasticNetCv<F> {
     /// # Errors
     ///
     /// As [`ElasticNetPath::fit`], plus [`Error::InvalidParameter`] for more
-    /// folds than rows or a fold with no rows, and [`Error::ShapeMismatch`]
-    /// for `fold_ids` of the wrong length.
+    /// folds than rows or a fold with no rows, [`Error::ShapeMismatch`]
+    /// for `fold_ids` of the wrong length, and [`Error::NonFiniteSolution`]
+    /// when a held-out MSE overflows (data too badly scaled for the float
+    /// type).
     pub fn fit(&self, x: ArrayView2<F>, y: ArrayView2<F>) -> Result<CvFit<F>> {
         self.validate()?;
         check::xy(x, y)?;
@@ -221,7 +223,10 @@ impl<F: Float> ElasticNetCv<F> {
         }
         let k = F::from_usize_lossy(n_folds);
         let mse_mean = mse.mean_axis(Axis(2)).expect("at least two folds");
-        let mse_se = mse.var_axis(Axis(2), F::one()).mapv(|v| (v / k).sqrt());
+        let mut mse_se = Array2::zeros((n_ratios, n_alphas));
+        Zip::from(&mut mse_se)
+            .and(mse.lanes(Axis(2)))
+            .for_each(|se, scores| *se = standard_error(scores, k));
 
         // The l1_ratio whose best alpha scores lowest; ties keep the first.
         let choices: Vec<(usize, usize)> = (0..n_ratios)
@@ -350,11 +355,31 @@ impl<F: Float> ElasticNetCv<F> {
                 let sq = ndarray::Zip::from(&pred)
                     .and(&y_test)
                     .fold(F::zero(), |acc, &p, &t| acc + (p - t) * (p - t));
-                scores[[r, a]] = sq / n_test;
+                let mse = sq / n_test;
+                // Held-out predictions can overflow where the training fit
+                // did not: an error, not a NaN that breaks the selection.
+                if !mse.is_finite() {
+                    return Err(Error::NonFiniteSolution {
+                        n_iter: path.n_iter.iter().sum(),
+                    });
+                }
+                scores[[r, a]] = mse;
             }
         }
         Ok(scores)
     }
+}
+
+/// The sample standard deviation of `scores` over `√k`, computed on
+/// `scores / max|scores|` so that squaring cannot overflow for scores that
+/// are finite but large.
+fn standard_error<F: Float>(scores: ndarray::ArrayView1<F>, k: F) -> F {
+    let big = scores.iter().fold(F::zero(), |a, v| a.max(v.abs()));
+    if big == F::zero() {
+        return F::zero();
+    }
+    let scaled = scores.mapv(|v| v / big);
+    big * (scaled.var(F::one()) / k).sqrt()
 }
 
 /// Along one descending alpha grid: the index of the least mean MSE (ties
@@ -371,9 +396,9 @@ fn select_alphas<F: Float>(
         }
     }
     let limit = mse_mean[best] + mse_se[best];
-    let one_se = (0..=best)
-        .find(|&a| mse_mean[a] <= limit)
-        .expect("the minimum itself qualifies");
+    // The minimum itself qualifies, unless `limit` is NaN (scores too large
+    // for their variance to be finite); then the minimum is the answer.
+    let one_se = (0..=best).find(|&a| mse_mean[a] <= limit).unwrap_or(best);
     (best, one_se)
 }
 

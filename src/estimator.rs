@@ -157,7 +157,8 @@ impl<F: Float> ElasticNet<F> {
 
     /// Start from this model's weights instead of zeros (its bias is not
     /// needed: the intercept is exact given the weights). Its shape is
-    /// checked by [`fit`](Self::fit).
+    /// checked by [`fit`](Self::fit); with [`positive`](Self::positive),
+    /// its negative weights start at 0.
     pub fn warm_start(mut self, model: &LinearModel<F>) -> Self {
         self.warm_start = Some(model.weight.clone());
         self
@@ -195,8 +196,9 @@ impl<F: Float> ElasticNet<F> {
     /// * [`Error::EmptyInput`], [`Error::NonFinite`],
     ///   [`Error::ShapeMismatch`] for bad data, or a warm start that is not
     ///   p × k;
-    /// * [`Error::NonFiniteSolution`] if the solver's coefficients are not
-    ///   finite (data too badly scaled for the float type).
+    /// * [`Error::NonFiniteSolution`] if `‖y − ȳ‖²` or a column's `‖x̃ⱼ‖²`
+    ///   overflows, or the solver's coefficients, objective or duality gap
+    ///   are not finite (data too badly scaled for the float type).
     pub fn fit(&self, x: ArrayView2<F>, y: ArrayView2<F>) -> Result<Fit<F>> {
         self.validate()?;
         check::xy(x, y)?;
@@ -212,10 +214,18 @@ impl<F: Float> ElasticNet<F> {
             check::finite("warm start weight", w0.view())?;
         }
         let problem = Problem::new(x, y, self.fit_intercept, self.standardize, Layout::Auto);
+        check::representable(&problem)?;
         let mut w = match &self.warm_start {
             Some(w0) => problem.to_kernel_scale(w0.view()),
             None => vec![Array1::zeros(n_features); n_targets],
         };
+        if self.positive {
+            // Start feasible: the duality gap only certifies points with
+            // w ≥ 0, and FISTA checks it before its first step.
+            for wl in &mut w {
+                wl.mapv_inplace(|v| v.max(F::zero()));
+            }
+        }
         let solutions = solve_targets(&problem, &mut w, &self.penalty(x.nrows()), &self.options());
         Fit::from_solutions(&problem, &w, &solutions)
     }
@@ -236,6 +246,7 @@ impl<F: Float> ElasticNet<F> {
 
 /// The result of [`ElasticNet::fit`].
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Fit<F = f64> {
     /// Weights (p × k) and bias on the original scale of `x`.
     pub model: LinearModel<F>,
@@ -272,15 +283,20 @@ impl<F: Float> Fit<F> {
         let n_iter = solutions.iter().map(|s| s.n_iter).max().unwrap_or(0);
         let (weight, bias) = problem.to_original_scale(w);
         let model = LinearModel::from_parameters(weight, bias);
-        if !model.is_finite() {
+        let duality_gap = solutions.iter().fold(F::zero(), |acc, s| acc + s.gap) / m;
+        let objective = solutions.iter().fold(F::zero(), |acc, s| acc + s.objective) / m;
+        // Data so large that ‖y‖² or the penalty overflows give finite
+        // coefficients but an infinite (or NaN) objective and gap: an error,
+        // never a silent NaN.
+        if !model.is_finite() || !duality_gap.is_finite() || !objective.is_finite() {
             return Err(Error::NonFiniteSolution { n_iter });
         }
         Ok(Self {
             model,
             n_iter,
             converged: solutions.iter().all(|s| s.converged),
-            duality_gap: solutions.iter().fold(F::zero(), |acc, s| acc + s.gap) / m,
-            objective: solutions.iter().fold(F::zero(), |acc, s| acc + s.objective) / m,
+            duality_gap,
+            objective,
         })
     }
 }

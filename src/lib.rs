@@ -60,6 +60,7 @@ mod path;
 pub mod plot;
 mod scale;
 mod solver;
+mod stream;
 mod train;
 
 pub use cv::{CvFit, ElasticNetCv};
@@ -76,4 +77,7 @@ pub use model::LinearModel;
 pub use path::{ElasticNetPath, Path, RIDGE_GRID_L1_RATIO};
 pub use scale::StandardScaler;
 pub use solver::Solver;
+pub use stream::{
+    ColumnStats, Evaluation, StreamConfig, evaluate_batches, train_batches, train_batches_with,
+};
 pub use train::{L1Update, LearningRate, TrainConfig, TrainReport, train, train_with};

@@ -45,6 +45,7 @@ use crate::{Float, Result, check};
 /// # Ok::<(), elasticnet::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ElasticLoss<F = f64> {
     /// `λ₁ ≥ 0`, the weight of the L1 penalty `Σ|W|`.
     pub l1: F,

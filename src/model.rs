@@ -40,6 +40,7 @@ use crate::{Error, Float, Result, check};
 /// # Ok::<(), elasticnet::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LinearModel<F = f64> {
     /// `W`, p × k.
     pub weight: Array2<F>,

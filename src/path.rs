@@ -9,7 +9,7 @@ use crate::solver::{ColumnSolution, Options, Penalty, Solver, solve_column};
 use crate::{Error, Float, LinearModel, Result, check};
 
 /// The floor on `l1_ratio` used to place the automatic grid when
-/// `l1_ratio = 0` (ridge has no finite `alpha_max`), as glmnet does.
+/// `l1_ratio < 1e-3` (ridge has no finite `alpha_max`), as glmnet does.
 pub const RIDGE_GRID_L1_RATIO: f64 = 1e-3;
 
 /// The regularization path of the elastic net: one fit per `alpha`, from
@@ -27,8 +27,10 @@ pub const RIDGE_GRID_L1_RATIO: f64 = 1e-3;
 /// standardized with `standardize`), the maximum taken over features and
 /// output columns. (scikit-learn's `_alpha_grid` uses the L2 norm over
 /// output columns instead, which is `alpha_max` of the multi-task lasso,
-/// not of independent columns.) With `l1_ratio = 0` the grid is placed as
-/// for `l1_ratio = 1e-3` ([`RIDGE_GRID_L1_RATIO`]). The automatic grid is
+/// not of independent columns.) With `l1_ratio` below `1e-3` (ridge, or
+/// nearly) the grid is placed as for `l1_ratio = 1e-3`
+/// ([`RIDGE_GRID_L1_RATIO`]), so its first solution is not all zeros.
+/// The automatic grid is
 /// `n_alphas` values log-spaced from `alpha_max` down to `eps·alpha_max`;
 /// given [`alphas`](Self::alphas) are used instead, sorted in descending
 /// order.
@@ -183,7 +185,8 @@ impl<F: Float> ElasticNetPath<F> {
     /// # Errors
     ///
     /// As [`ElasticNet::fit`](crate::ElasticNet::fit), plus the checks of
-    /// [`validate`](Self::validate).
+    /// [`validate`](Self::validate), and [`Error::NonFiniteSolution`] when
+    /// the automatic grid overflows (`alpha_max` not finite).
     pub fn fit(&self, x: ArrayView2<F>, y: ArrayView2<F>) -> Result<Path<F>> {
         self.validate()?;
         check::xy(x, y)?;
@@ -198,6 +201,7 @@ impl<F: Float> ElasticNetPath<F> {
     /// The path on an already preprocessed problem (cross-validation folds
     /// reuse this).
     pub(crate) fn fit_problem(&self, problem: &Problem<F>, alphas: &[F]) -> Result<Path<F>> {
+        check::representable(problem)?;
         let n_targets = problem.yty.len();
         let targets: Vec<usize> = (0..n_targets).collect();
         let run = |&target: &usize| self.column_path(problem, target, alphas);
@@ -334,9 +338,13 @@ impl<F: Float> Path<F> {
                 converged[i] &= s.converged;
             }
         }
+        // A non-finite grid (alpha_max = maxⱼ|x̃ⱼᵀỹ|/m overflows) or gap is
+        // an error, as non-finite coefficients are, never a silent NaN.
         if coefs
             .iter()
             .chain(intercepts.iter())
+            .chain(gaps.iter())
+            .chain(alphas.iter())
             .any(|v| !v.is_finite())
         {
             return Err(Error::NonFiniteSolution {

@@ -1,6 +1,6 @@
 //! [`StandardScaler`] and the column moments that standardization uses.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
+use ndarray::{Array1, Array2, ArrayView2, Zip};
 
 use crate::{Error, Float, Result, check};
 
@@ -26,6 +26,7 @@ use crate::{Error, Float, Result, check};
 /// # Ok::<(), elasticnet::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct StandardScaler<F = f64> {
     /// `μ_j`, the column means.
     pub mean: Array1<F>,
@@ -103,27 +104,44 @@ impl<F: Float> StandardScaler<F> {
 /// two-pass formulas: the second pass's sum of deviations `Σd` refines the
 /// mean (`μ += Σd/m`) and the sum of squares (`Σd² − (Σd)²/m`), so a constant
 /// column gets its value back exactly as its mean and centres to exact zeros.
+///
+/// Each column is first divided by the power of two nearest below its
+/// largest `|x_ij|` (exact, so results are unchanged for ordinary data),
+/// so that squares neither overflow (values beyond `1e154`) nor underflow
+/// (below `1e-154`, where a genuine spread would otherwise look constant).
+/// A scale that is itself not representable (0 or infinite) is replaced by
+/// 1 too.
 pub(crate) fn column_moments<F: Float>(x: ArrayView2<F>, center: bool) -> (Array1<F>, Array1<F>) {
     let m = F::from_usize_lossy(x.nrows().max(1));
-    let mut mean = if center {
-        x.sum_axis(Axis(0)) / m
-    } else {
-        Array1::zeros(x.ncols())
-    };
+    let mut max_abs = Array1::<F>::zeros(x.ncols());
+    for row in x.rows() {
+        Zip::from(&mut max_abs)
+            .and(&row)
+            .for_each(|a, &v| *a = a.max(v.abs()));
+    }
+    let unit = max_abs.mapv(power_of_two_below);
+    let mut mean = Array1::<F>::zeros(x.ncols());
+    if center {
+        for row in x.rows() {
+            Zip::from(&mut mean)
+                .and(&row)
+                .and(&unit)
+                .for_each(|mu, &v, &u| *mu += v / u);
+        }
+        mean /= m;
+    }
     let mut sq = Array1::<F>::zeros(x.ncols());
     let mut dev = Array1::<F>::zeros(x.ncols());
-    let mut max_abs = Array1::<F>::zeros(x.ncols());
     for row in x.rows() {
         Zip::from(&mut sq)
             .and(&mut dev)
-            .and(&mut max_abs)
             .and(&row)
             .and(&mean)
-            .for_each(|s, e, a, &v, &mu| {
-                let d = v - mu;
+            .and(&unit)
+            .for_each(|s, e, &v, &mu, &u| {
+                let d = v / u - mu;
                 *s += d * d;
                 *e += d;
-                *a = a.max(v.abs());
             });
     }
     if center {
@@ -135,13 +153,41 @@ pub(crate) fn column_moments<F: Float>(x: ArrayView2<F>, center: bool) -> (Array
                 *s = (*s - e * e / m).max(F::zero());
             });
     }
-    let scale = Zip::from(&sq).and(&max_abs).map_collect(|&s, &a| {
-        let sd = (s / m).sqrt();
-        if sd <= F::cast(1e-10) * a {
-            F::one()
-        } else {
-            sd
-        }
-    });
-    (mean, scale)
+    let scale = Zip::from(&sq)
+        .and(&max_abs)
+        .and(&unit)
+        .map_collect(|&s, &a, &u| {
+            let sd = (s / m).sqrt();
+            // Constant, or a spread that the float type cannot hold on
+            // its own scale (a subnormal column's, say): scale 1.
+            let scale = sd * u;
+            if sd <= F::cast(1e-10) * (a / u) || !(scale > F::zero() && scale.is_finite()) {
+                F::one()
+            } else {
+                scale
+            }
+        });
+    (mean * &unit, scale)
+}
+
+/// The largest power of two at most `a` (1 for 0), as a divisor that makes
+/// `a` lie in `[1, 2)` without rounding.
+fn power_of_two_below<F: Float>(a: F) -> F {
+    if a <= F::zero() || !a.is_finite() {
+        return F::one();
+    }
+    let two = F::cast(2.0);
+    let mut u = two.powi(crate::Float::to_f64(a.log2().floor()) as i32);
+    if !(u > F::zero() && u.is_finite()) {
+        u = F::one(); // powi under- or overflowed (subnormal a)
+    }
+    // Settle it exactly (log2 can round across a power of two). Both loops
+    // end: `a` is at least the smallest subnormal, itself a power of two.
+    while u > a {
+        u /= two;
+    }
+    while u * two <= a {
+        u *= two;
+    }
+    u
 }

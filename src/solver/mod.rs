@@ -30,6 +30,7 @@ use problem::Problem;
 
 /// The algorithm [`ElasticNet::fit`](crate::ElasticNet::fit) runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Solver {
     /// Cyclic coordinate descent with active-set sweeps (the default):
     /// Gram updates when `m ≥ p`, residual updates when `p > m`. With no L1

@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""elasticnet vs scikit-learn vs skglm, side by side, in one run.
+
+Generates the benchmark problems, writes them to disk, runs the peers (in
+this process, single-threaded BLAS) and the crate's release-mode runner
+(`benches/compare/runner.rs`) on the same files, checks that every
+contestant reaches the same objective (relative difference <= 1e-6 to the
+best, else it does not count) and prints a Markdown table of medians and
+ratios.
+
+    pip install scikit-learn skglm threadpoolctl
+    python3 benches/compare/compare.py [--quick] [--out DIR]
+
+Not run by CI. The numbers depend on the machine; the ratios are the point.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOL = 1e-8  # scikit-learn's meaning: duality gap <= tol * ||y - mean(y)||^2 / m
+OBJ_RTOL = 1e-6
+
+
+def objective(X, y, coef, intercept, alpha, l1_ratio):
+    r = y - X @ coef - intercept
+    m = X.shape[0]
+    return r @ r / (2 * m) + alpha * l1_ratio * np.abs(coef).sum() + 0.5 * alpha * (1 - l1_ratio) * coef @ coef
+
+
+def correlated_gaussian(rng, m, p, rho=0.5):
+    """AR(1) columns: corr(x_j, x_k) = rho^|j-k|."""
+    X = np.empty((m, p))
+    X[:, 0] = rng.standard_normal(m)
+    s = np.sqrt(1 - rho * rho)
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + s * rng.standard_normal(m)
+    return X
+
+
+def make(name, m, p, nnz, seed):
+    rng = np.random.default_rng(seed)
+    X = correlated_gaussian(rng, m, p)
+    X += rng.uniform(-2, 2, size=p)  # non-zero column means: the intercept matters
+    w = np.zeros(p)
+    idx = rng.choice(p, nnz, replace=False)
+    w[idx] = rng.uniform(1, 5, nnz) * rng.choice([-1, 1], nnz)
+    y = X @ w + 3.0 + rng.standard_normal(m) * np.linalg.norm(w) / 3
+    return name, X, y
+
+
+def diabetes():
+    d = np.loadtxt(os.path.join(ROOT, "data", "diabetes.csv"), delimiter=",", skiprows=1)
+    return "diabetes", d[:, :10].copy(), d[:, 10].copy()
+
+
+def write(dirname, X, y, folds):
+    os.makedirs(dirname, exist_ok=True)
+    np.ascontiguousarray(X, dtype="<f8").tofile(os.path.join(dirname, "x.f64"))
+    np.ascontiguousarray(y, dtype="<f8").tofile(os.path.join(dirname, "y.f64"))
+    with open(os.path.join(dirname, "shape.txt"), "w") as f:
+        f.write(f"{X.shape[0]} {X.shape[1]}\n")
+    with open(os.path.join(dirname, "folds.txt"), "w") as f:
+        f.write(" ".join(map(str, folds)) + "\n")
+
+
+def alpha_max(X, y, l1_ratio):
+    Xc = X - X.mean(0)
+    return np.abs(Xc.T @ (y - y.mean())).max() / (X.shape[0] * l1_ratio)
+
+
+def timed(fn, repeats):
+    times, out = [], None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def run_ours(dirname, task, l1_ratio, alpha, repeats, threads, tol):
+    out = os.path.join(dirname, f"ours_{task}.txt")
+    cmd = [RUNNER, dirname, task, repr(float(l1_ratio)), repr(float(alpha)), str(repeats), str(threads), repr(float(tol)), out]
+    res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    return statistics.median(res["times"]), out, res
+
+
+def fit_contestants(X, y, alpha, l1_ratio, repeats):
+    """(name, median seconds, coef, intercept) of each peer."""
+    from sklearn.linear_model import ElasticNet
+    import skglm
+
+    rows = []
+    for precompute in (True, False):
+        est = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=TOL, max_iter=100_000, precompute=precompute)
+        t, est = timed(lambda: est.fit(X, y), repeats)
+        rows.append((f"sklearn precompute={precompute}", t, est.coef_, est.intercept_))
+    if l1_ratio == 1.0:
+        est = skglm.Lasso(alpha=alpha, tol=1e-10, max_epochs=100_000, fit_intercept=True)
+    else:
+        est = skglm.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10, max_epochs=100_000, fit_intercept=True)
+    est.fit(X[:50], y[:50])  # numba compilation, not timed
+    t, est = timed(lambda: est.fit(X, y), repeats)
+    rows.append(("skglm", t, est.coef_, est.intercept_))
+    return rows
+
+
+def main():
+    global RUNNER
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="small problems, one repeat: a smoke test")
+    ap.add_argument("--out", default="/tmp/elasticnet-compare")
+    args = ap.parse_args()
+
+    from threadpoolctl import threadpool_limits
+    from sklearn.linear_model import ElasticNetCV, enet_path
+    from sklearn.model_selection import PredefinedSplit
+    import sklearn
+    import skglm
+
+    warnings.filterwarnings("ignore")
+    subprocess.run(["cargo", "build", "--release", "--features", "rayon", "--example", "compare_runner"],
+                   cwd=ROOT, check=True, capture_output=True)
+    RUNNER = os.path.join(ROOT, "target", "release", "examples", "compare_runner")
+
+    if args.quick:
+        problems = [make("tall", 20_000, 100, 10, 0), make("wide", 200, 2_000, 20, 1), diabetes()]
+        repeats = 1
+    else:
+        problems = [make("tall", 100_000, 100, 10, 0), make("wide", 500, 5_000, 20, 1),
+                    make("huge", 2_000_000, 20, 5, 2), diabetes()]
+        repeats = 3
+
+    table = []
+
+    def row(problem, work, setting, ours_t, peers, note=""):
+        counted = [(n, t) for n, t, ok in peers if ok]
+        best_peer = min(counted, key=lambda r: r[1]) if counted else None
+        ratio = f"{best_peer[1] / ours_t:.2f}x" if best_peer else "n/a"
+        peer_s = "; ".join(f"{n} {t * 1e3:.1f} ms{'' if ok else ' (objective off: not counted)'}" for n, t, ok in peers)
+        table.append(f"| {problem} | {work} | {setting} | {ours_t * 1e3:.1f} ms | {peer_s} | {ratio} | {note} |")
+        print(table[-1], flush=True)
+
+    with threadpool_limits(limits=1):
+        for name, X, y in problems:
+            m, p = X.shape
+            rng = np.random.default_rng(123)
+            folds = rng.permutation(m) % 5
+            d = os.path.join(args.out, name)
+            write(d, X, y, folds)
+            for l1_ratio in (1.0, 0.5):
+                amax = alpha_max(X, y, l1_ratio)
+                for frac in (0.1, 0.01):
+                    alpha = frac * amax
+                    setting = f"l1_ratio={l1_ratio}, alpha={frac}·alpha_max"
+                    ours_t, out, res = run_ours(d, "fit", l1_ratio, alpha, repeats, 1, TOL)
+                    vals = np.loadtxt(out)
+                    ours_obj = objective(X, y, vals[:-1], vals[-1], alpha, l1_ratio)
+                    peers = fit_contestants(X, y, alpha, l1_ratio, repeats)
+                    objs = [objective(X, y, c, b, alpha, l1_ratio) for _, _, c, b in peers]
+                    best = min([ours_obj] + objs)
+                    ok = lambda o: (o - best) <= OBJ_RTOL * abs(best)
+                    note = "" if ok(ours_obj) else f"OURS objective off by {(ours_obj - best) / best:.1e}"
+                    row(name, "fit", setting, ours_t, [(n, t, ok(o)) for (n, t, _, _), o in zip(peers, objs)], note)
+
+                if name == "huge":
+                    continue
+                # The 100-alpha path (scikit-learn's enet_path needs centred data: centring is timed).
+                ours_t, out, res = run_ours(d, "path", l1_ratio, 0.0, repeats, 1, TOL)
+                ours_path = np.loadtxt(out)
+                alphas = ours_path[:, 0]
+
+                def sk_path():
+                    Xc, yc = X - X.mean(0), y - y.mean()
+                    return enet_path(Xc, yc, l1_ratio=l1_ratio, alphas=alphas, tol=TOL, max_iter=100_000)
+
+                sk_t, (_, sk_coefs, _) = timed(sk_path, repeats)
+                est = skglm.Lasso(tol=1e-10, max_epochs=100_000) if l1_ratio == 1.0 else \
+                    skglm.ElasticNet(l1_ratio=l1_ratio, tol=1e-10, max_epochs=100_000)
+                est.path(X[:50] - X[:50].mean(0), y[:50] - y[:50].mean(), alphas[:3])  # numba compile
+                sg_t, sg_out = timed(lambda: est.path(X - X.mean(0), y - y.mean(), alphas), repeats)
+                sg_coefs = sg_out[1][:p]  # skglm appends the intercept row
+                worst = {"sk": 0.0, "sg": 0.0, "ours": 0.0}
+                for i, a in enumerate(alphas):
+                    ours_o = objective(X, y, ours_path[i, 1:-1], ours_path[i, -1], a, l1_ratio)
+                    b_of = lambda c: y.mean() - X.mean(0) @ c
+                    sk_o = objective(X, y, sk_coefs[:, i], b_of(sk_coefs[:, i]), a, l1_ratio)
+                    sg_o = objective(X, y, sg_coefs[:, i], b_of(sg_coefs[:, i]), a, l1_ratio)
+                    best = min(ours_o, sk_o, sg_o)
+                    for k, o in (("ours", ours_o), ("sk", sk_o), ("sg", sg_o)):
+                        worst[k] = max(worst[k], (o - best) / abs(best))
+                note = "" if worst["ours"] <= OBJ_RTOL else f"OURS objective off by {worst['ours']:.1e}"
+                row(name, "path (100 alphas)", f"l1_ratio={l1_ratio}", ours_t,
+                    [("sklearn enet_path", sk_t, worst["sk"] <= OBJ_RTOL), ("skglm path", sg_t, worst["sg"] <= OBJ_RTOL)], note)
+
+                if l1_ratio != 1.0:
+                    continue
+                # 5-fold CV over the 100-alpha path, same folds.
+                ours1_t, out, _ = run_ours(d, "cv", l1_ratio, 0.0, repeats, 1, 1e-6)
+                ours_alpha_min = float(np.loadtxt(out)[0])
+                ours2_t, _, _ = run_ours(d, "cv", l1_ratio, 0.0, repeats, 2, 1e-6)
+                cv = ElasticNetCV(l1_ratio=l1_ratio, alphas=alphas, cv=PredefinedSplit(folds), tol=1e-6,
+                                  max_iter=100_000, n_jobs=1)
+                cv_t, cv = timed(lambda: cv.fit(X, y), repeats)
+                same = abs(cv.alpha_ - ours_alpha_min) <= 1e-9 * ours_alpha_min
+                note = f"2 threads: {ours2_t * 1e3:.1f} ms ({ours1_t / ours2_t:.2f}x our 1 thread)"
+                if not same:
+                    note += f"; alpha_min differs: ours {ours_alpha_min:.4g} vs sklearn {cv.alpha_:.4g}"
+                row(name, "5-fold CV", f"l1_ratio={l1_ratio}, 1 thread", ours1_t, [("sklearn ElasticNetCV", cv_t, same)], note)
+
+            if name in ("tall", "huge"):
+                e64, _, _ = run_ours(d, "epoch", 1.0, 0.1, max(repeats, 5), 1, TOL)
+                e32, _, _ = run_ours(d, "epoch32", 1.0, 0.1, max(repeats, 5), 1, TOL)
+                floor, _, _ = run_ours(d, "stream", 1.0, 0.0, max(repeats, 5), 1, TOL)
+                table.append(f"| {name} | train epoch | f64 | {e64 * 1e3:.1f} ms | stream x once: {floor * 1e3:.1f} ms | "
+                             f"{e64 / floor:.2f}x the floor | f32 epoch {e32 * 1e3:.1f} ms ({e64 / e32:.2f}x faster than f64) |")
+                print(table[-1], flush=True)
+
+    print()
+    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+          f"scikit-learn {sklearn.__version__}, skglm {skglm.__version__}, numpy {np.__version__}; tol {TOL}; "
+          f"medians of {repeats} runs; ratio = fastest counted peer / ours (> 1: we are faster).")
+    print()
+    print("| problem | work | setting | elasticnet | peers | ratio | note |")
+    print("|---|---|---|---|---|---|---|")
+    for line in table:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+//! The crate's side of `benches/compare/compare.py`: loads a problem written
+//! by the script, runs one task a few times and prints one JSON line with
+//! the wall-clock seconds of each run and where the coefficients went.
+//!
+//! ```text
+//! cargo run --release --features rayon --example compare_runner -- \
+//!     DIR TASK L1_RATIO ALPHA REPEATS THREADS TOL OUT
+//! ```
+//!
+//! `DIR` holds `x.f64` (row-major, little-endian), `y.f64` and `shape.txt`
+//! (`m p`). TASK is `fit`, `path` (100 alphas), `cv` (5 folds over the
+//! 100-alpha path), `epoch` / `epoch32` (one full-batch epoch of `train` in
+//! f64 / f32) or `stream` (one pass summing `x`, the memory-bandwidth floor
+//! of an epoch). OUT receives the coefficients of the last run (`fit`: p
+//! values then the intercept; `path`: n_alphas lines).
+
+use std::io::Write;
+use std::time::Instant;
+
+use elasticnet::{
+    ElasticLoss, ElasticNet, ElasticNetCv, ElasticNetPath, LearningRate, LinearModel, TrainConfig,
+    train,
+};
+use ndarray::{Array2, Axis};
+
+fn read_f64(path: &std::path::Path) -> Vec<f64> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    bytes
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect()
+}
+
+fn main() -> elasticnet::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    assert_eq!(
+        args.len(),
+        8,
+        "usage: DIR TASK L1_RATIO ALPHA REPEATS THREADS TOL OUT"
+    );
+    let dir = std::path::PathBuf::from(&args[0]);
+    let task = args[1].as_str();
+    let l1_ratio: f64 = args[2].parse().expect("l1_ratio");
+    let alpha: f64 = args[3].parse().expect("alpha");
+    let repeats: usize = args[4].parse().expect("repeats");
+    let threads: usize = args[5].parse().expect("threads");
+    let tol: f64 = args[6].parse().expect("tol");
+    let out = std::path::PathBuf::from(&args[7]);
+
+    let shape = std::fs::read_to_string(dir.join("shape.txt")).expect("shape.txt");
+    let dims: Vec<usize> = shape
+        .split_whitespace()
+        .map(|v| v.parse().expect("m p"))
+        .collect();
+    let (m, p) = (dims[0], dims[1]);
+    let x = Array2::from_shape_vec((m, p), read_f64(&dir.join("x.f64"))).expect("x shape");
+    let y = Array2::from_shape_vec((m, 1), read_f64(&dir.join("y.f64"))).expect("y shape");
+    let x32 = if task == "epoch32" {
+        Some(x.mapv(|v| v as f32))
+    } else {
+        None
+    };
+    let y32 = y.mapv(|v| v as f32);
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    let mut times = Vec::with_capacity(repeats);
+    let mut lines: Vec<String> = Vec::new();
+    let mut extra = String::new();
+    for _ in 0..repeats {
+        let start = Instant::now();
+        lines.clear();
+        match task {
+            "fit" => {
+                let fit = pool.install(|| {
+                    ElasticNet::new(alpha, l1_ratio)
+                        .tol(tol)
+                        .max_iter(100_000)
+                        .fit(x.view(), y.view())
+                })?;
+                let mut v: Vec<String> =
+                    fit.model.weight.iter().map(|w| format!("{w:e}")).collect();
+                v.push(format!("{:e}", fit.model.bias[0]));
+                lines.push(v.join(" "));
+                extra = format!(
+                    "\"n_iter\": {}, \"converged\": {}",
+                    fit.n_iter, fit.converged
+                );
+            }
+            "path" => {
+                let path = pool.install(|| {
+                    ElasticNetPath::new(l1_ratio)
+                        .tol(tol)
+                        .max_iter(100_000)
+                        .fit(x.view(), y.view())
+                })?;
+                for i in 0..path.len() {
+                    let mut v: Vec<String> = vec![format!("{:e}", path.alphas[i])];
+                    v.extend(
+                        path.coefs
+                            .index_axis(Axis(0), i)
+                            .iter()
+                            .map(|w| format!("{w:e}")),
+                    );
+                    v.push(format!("{:e}", path.intercepts[[i, 0]]));
+                    lines.push(v.join(" "));
+                }
+                let all = path.converged.iter().all(|&c| c);
+                extra = format!(
+                    "\"n_iter\": {}, \"converged\": {all}",
+                    path.n_iter.iter().sum::<usize>()
+                );
+            }
+            "cv" => {
+                let cv = pool.install(|| {
+                    ElasticNetCv::new()
+                        .l1_ratios(vec![l1_ratio])
+                        .folds(5)
+                        .tol(tol)
+                        .max_iter(100_000)
+                        .fit(x.view(), y.view())
+                })?;
+                lines.push(format!(
+                    "{:e} {:e}",
+                    cv.alpha_min,
+                    cv.mse_mean
+                        .row(0)
+                        .iter()
+                        .cloned()
+                        .fold(f64::INFINITY, f64::min)
+                ));
+                extra = format!("\"alpha_min\": {:e}", cv.alpha_min);
+            }
+            "epoch" => {
+                let mut model = LinearModel::<f64>::zeros(p, 1);
+                let loss = ElasticLoss::from_alpha(alpha, l1_ratio)?;
+                let config = TrainConfig {
+                    epochs: 1,
+                    learning_rate: LearningRate::Constant(1e-3),
+                    ..TrainConfig::default()
+                };
+                train(&mut model, &loss, x.view(), y.view(), &config)?;
+            }
+            "epoch32" => {
+                let x32 = x32.as_ref().expect("converted");
+                let mut model = LinearModel::<f32>::zeros(p, 1);
+                let loss = ElasticLoss::<f32>::from_alpha(alpha as f32, l1_ratio as f32)?;
+                let config = TrainConfig {
+                    epochs: 1,
+                    learning_rate: LearningRate::Constant(1e-3),
+                    ..TrainConfig::default()
+                };
+                train(&mut model, &loss, x32.view(), y32.view(), &config)?;
+            }
+            "stream" => {
+                let s: f64 = x.iter().sum();
+                extra = format!("\"sum\": {s:e}");
+            }
+            other => panic!("unknown task {other}"),
+        }
+        times.push(start.elapsed().as_secs_f64());
+    }
+    let mut file = std::fs::File::create(&out).expect("output file");
+    for line in &lines {
+        writeln!(file, "{line}").expect("write");
+    }
+    let times: Vec<String> = times.iter().map(|t| format!("{t:e}")).collect();
+    let sep = if extra.is_empty() { "" } else { ", " };
+    println!("{{\"times\": [{}]{sep}{extra}}}", times.join(", "));
+    Ok(())
+}

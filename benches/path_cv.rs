@@ -1,0 +1,175 @@
+//! [`ElasticNetPath::fit`] (100 alphas, `eps = 1e-3`) and 5-fold
+//! [`ElasticNetCv::fit`] of the lasso (`l1_ratio = 1`) on the problems of
+//! `benches/fit.rs`:
+//!
+//! * **tall**: 100 000 × 100, the Gram layout (`XᵀX` formed once per path,
+//!   once per training fold for CV);
+//! * **wide**: 500 × 5 000, the residual layout (a column-major copy of `x`).
+//!
+//! Columns are correlated, `x_j = 0.5·x_{j−1} + N(0, 1)`, with 10 (tall) or
+//! 20 (wide) non-zero true coefficients and noise `σ = 5`. The data are
+//! built once, outside the timing loop. Every timed path (and the refit of
+//! every CV run) is checked to have converged at every alpha, and the
+//! iteration counts of each case are printed once.
+//!
+//! Both problems are used at full size. A single run of the wide path or
+//! wide CV takes seconds, so criterion falls back to flat sampling (10
+//! samples of one run each, plus a warm-up run) and warns that the target
+//! time is exceeded; `cargo bench --bench path_cv -- tall` runs only the
+//! tall cases.
+//!
+//! ```text
+//! cargo bench --bench path_cv
+//! ```
+
+use std::cell::Cell;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use elasticnet::datasets::{self, Dataset};
+use elasticnet::{ElasticNetCv, ElasticNetPath};
+use ndarray::Axis;
+
+/// Correlation between neighbouring columns (AR(1) across features).
+const RHO: f64 = 0.5;
+/// Standard deviation of the noise on `y`.
+const NOISE: f64 = 5.0;
+/// The lasso only, to keep the run short.
+const L1_RATIO: f64 = 1.0;
+const N_FOLDS: usize = 5;
+
+/// Settings shared by every benchmark in this file: the minimum of 10
+/// samples and short target times; slow cases run once per sample.
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+}
+
+/// A sparse linear problem with correlated columns: [`datasets::make_regression`]'s
+/// Gaussian `x`, `n_informative` true coefficients and noise, with each
+/// column then replaced by `x_j + rho·x_{j−1}` (the previous column already
+/// replaced), so that `corr(x_j, x_{j−1}) ≈ rho`; `y` is recomputed from the
+/// new `x` with the same coefficients and noise. The same as in
+/// `benches/fit.rs`.
+fn correlated_regression(
+    n_samples: usize,
+    n_features: usize,
+    n_informative: usize,
+    seed: u64,
+) -> Dataset<f64> {
+    let mut data = datasets::make_regression(n_samples, n_features, n_informative, NOISE, seed);
+    let coef = data.true_coef.clone().expect("synthetic data");
+    let noise = &data.y - &data.x.dot(&coef);
+    for j in 1..n_features {
+        let (before, mut after) = data.x.view_mut().split_at(Axis(1), j);
+        after.column_mut(0).scaled_add(RHO, &before.column(j - 1));
+    }
+    data.y = data.x.dot(&coef) + noise;
+    data
+}
+
+/// Times `iters` calls of `run`; passes each result to `check` (outside
+/// the timed region).
+fn time_checked<T>(iters: u64, run: impl Fn() -> T, check: impl Fn(&T)) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Instant::now();
+        let result = run();
+        total += start.elapsed();
+        check(&result);
+    }
+    total
+}
+
+fn path(c: &mut Criterion, problems: &[(&str, &Dataset<f64>)]) {
+    let mut group = c.benchmark_group("path");
+    let estimator = ElasticNetPath::new(L1_RATIO);
+    for &(name, data) in problems {
+        let reported = Cell::new(false);
+        let parameter = format!("l1_ratio={L1_RATIO},n_alphas=100");
+        group.bench_with_input(BenchmarkId::new(name, parameter), data, |b, d| {
+            b.iter_custom(|iters| {
+                time_checked(
+                    iters,
+                    || {
+                        estimator
+                            .fit(black_box(d.x.view()), black_box(d.y.view()))
+                            .expect("valid data and settings")
+                    },
+                    |path| {
+                        let stuck: Vec<usize> =
+                            (0..path.len()).filter(|&i| !path.converged[i]).collect();
+                        assert!(
+                            stuck.is_empty(),
+                            "path/{name}: alphas {stuck:?} not converged"
+                        );
+                        if !reported.replace(true) {
+                            let total: usize = path.n_iter.iter().sum();
+                            let most = path.n_iter.iter().max().copied().unwrap_or(0);
+                            eprintln!(
+                                "path/{name}: all {} alphas converged, n_iter total {total}, \
+                                 at most {most}; {} non-zero at the smallest alpha",
+                                path.len(),
+                                path.n_nonzero(path.len() - 1)
+                            );
+                        }
+                    },
+                )
+            });
+        });
+    }
+    group.finish();
+}
+
+fn cv(c: &mut Criterion, problems: &[(&str, &Dataset<f64>)]) {
+    let mut group = c.benchmark_group("cv");
+    let estimator = ElasticNetCv::new().l1_ratios(vec![L1_RATIO]).folds(N_FOLDS);
+    for &(name, data) in problems {
+        let reported = Cell::new(false);
+        let parameter = format!("l1_ratio={L1_RATIO},folds={N_FOLDS}");
+        group.bench_with_input(BenchmarkId::new(name, parameter), data, |b, d| {
+            b.iter_custom(|iters| {
+                time_checked(
+                    iters,
+                    || {
+                        estimator
+                            .fit(black_box(d.x.view()), black_box(d.y.view()))
+                            .expect("valid data and settings")
+                    },
+                    |cv| {
+                        assert!(
+                            cv.fit.converged,
+                            "cv/{name}: refit not converged in {} iterations",
+                            cv.fit.n_iter
+                        );
+                        if !reported.replace(true) {
+                            eprintln!(
+                                "cv/{name}: refit converged, n_iter = {}, alpha_min = {:.4}",
+                                cv.fit.n_iter, cv.alpha_min
+                            );
+                        }
+                    },
+                )
+            });
+        });
+    }
+    group.finish();
+}
+
+fn path_cv(c: &mut Criterion) {
+    let tall = correlated_regression(100_000, 100, 10, 1);
+    let wide = correlated_regression(500, 5_000, 20, 2);
+    let problems = [("tall_100000x100", &tall), ("wide_500x5000", &wide)];
+    path(c, &problems);
+    cv(c, &problems);
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = path_cv
+}
+criterion_main!(benches);

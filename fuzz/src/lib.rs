@@ -1,0 +1,998 @@
+//! Fuzz targets for every public entry point of `elasticnet` that takes a
+//! user's data: [`ElasticNet::fit`], [`train_with`], [`ElasticNetPath::fit`]
+//! and [`ElasticNetCv::fit`].
+//!
+//! Each target turns arbitrary bytes into a shape, data (mostly tame
+//! numbers scaled by a power of ten per column, with duplicated, constant
+//! and zero columns; sometimes extreme or non-finite values, empty inputs
+//! and mismatched shapes) and hyper-parameters (inside and outside their
+//! documented ranges), calls the entry point and checks the contract
+//! (DESIGN §5):
+//!
+//! * it never panics;
+//! * an `Err` is one of the input errors exactly when an input is outside
+//!   its documented range, and never for valid, tame data (`|v| ≤ 1e10`);
+//! * an `Ok` holds only finite numbers of the right shapes, respects the
+//!   iteration limit, and — when it says `converged` — its duality gap meets
+//!   the stopping rule and its objective (recomputed here, independently)
+//!   is no larger than the zero model's plus the gap;
+//! * paths start with exact zeros at `alpha_max`.
+//!
+//! The functions are plain Rust, so the same targets run under libFuzzer
+//! (`fuzz_targets/*.rs`, through cargo-fuzz) or from any other driver.
+
+use std::ops::ControlFlow;
+
+use arbitrary::{Result as AResult, Unstructured};
+use elasticnet::{
+    ElasticLoss, ElasticNet, ElasticNetCv, ElasticNetPath, Error, L1Update, LearningRate,
+    LinearModel, Solver, TrainConfig, train_with,
+};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+
+/// Largest number of rows, columns and targets a fuzz input can ask for
+/// (keeps one execution in the millisecond range).
+pub const MAX_ROWS: usize = 24;
+/// See [`MAX_ROWS`].
+pub const MAX_COLS: usize = 40;
+/// See [`MAX_ROWS`].
+pub const MAX_TARGETS: usize = 3;
+/// Largest `max_iter` (and number of epochs) a fuzz input can ask for.
+pub const MAX_ITER: usize = 300;
+
+/// Data are *tame* when every value is 0 or between [`TINY`] and this in
+/// magnitude (and so are `alpha` and `eps`): no valid call on tame data may
+/// fail. Beyond them squares overflow or underflow, and an error
+/// (`NonFiniteSolution`) is an acceptable answer.
+const TAME: f64 = 1e10;
+/// See [`TAME`].
+const TINY: f64 = 1e-100;
+
+/// 0, or a magnitude in `[TINY, TAME]`.
+fn tame_value(v: f64) -> bool {
+    v == 0.0 || (TINY..=TAME).contains(&v.abs())
+}
+
+// --- decoding bytes --------------------------------------------------------
+
+/// A power of ten: mostly `1e-10..=1e10`, sometimes `1e-300..=1e300`.
+fn exponent(u: &mut Unstructured) -> AResult<i32> {
+    let b: u8 = u.arbitrary()?;
+    Ok(match b {
+        0..=219 => i32::from(b % 21) - 10,
+        _ => i32::from(b % 41) * 15 - 300,
+    })
+}
+
+/// One value: mostly a mantissa in `[-1, 1)` times `10^exponent`, small
+/// integers and zeros; when `wild`, also raw bit patterns (NaN, infinities,
+/// subnormals), `±f64::MAX` and `1e300`.
+fn number(u: &mut Unstructured, exponent: i32, wild: bool) -> AResult<f64> {
+    let kind: u8 = u.arbitrary()?;
+    let kind = if wild { kind } else { kind % 245 };
+    Ok(match kind {
+        0..=199 => f64::from(u.arbitrary::<i16>()?) / 32768.0 * 10f64.powi(exponent),
+        200..=229 => f64::from(u.int_in_range(-3i8..=3)?),
+        230..=244 => 0.0,
+        245..=250 => f64::from_bits(u.arbitrary()?),
+        251 => f64::MAX,
+        252 => -1e300,
+        253 => f64::MIN_POSITIVE / 3.0,
+        254 => f64::NAN,
+        _ => f64::NEG_INFINITY,
+    })
+}
+
+/// A `rows × cols` matrix with a scale per column, then a few structural
+/// edits: duplicated (and rescaled) columns, constant and zero columns,
+/// duplicated rows.
+fn matrix(u: &mut Unstructured, rows: usize, cols: usize, wild: bool) -> AResult<Array2<f64>> {
+    let scales = (0..cols)
+        .map(|_| exponent(u))
+        .collect::<AResult<Vec<i32>>>()?;
+    let mut a = Array2::zeros((rows, cols));
+    for i in 0..rows {
+        for j in 0..cols {
+            a[[i, j]] = number(u, scales[j], wild)?;
+        }
+    }
+    if rows == 0 || cols == 0 {
+        return Ok(a);
+    }
+    for _ in 0..u.int_in_range(0..=3)? {
+        match u.int_in_range(0..=3u8)? {
+            0 => {
+                let (from, to) = (u.choose_index(cols)?, u.choose_index(cols)?);
+                let c = [1.0, -1.0, 2.0, 1e-8, 1e8][u.choose_index(5)?];
+                let column = a.column(from).mapv(|v| v * c);
+                a.column_mut(to).assign(&column);
+            }
+            1 => {
+                let j = u.choose_index(cols)?;
+                let v = number(u, scales[j], wild)?;
+                a.column_mut(j).fill(v);
+            }
+            2 => {
+                let (from, to) = (u.choose_index(rows)?, u.choose_index(rows)?);
+                let row = a.row(from).to_owned();
+                a.row_mut(to).assign(&row);
+            }
+            _ => {
+                let j = u.choose_index(cols)?;
+                a.column_mut(j).fill(0.0);
+            }
+        }
+    }
+    Ok(a)
+}
+
+/// `x` (m × p) and `y` (m' × k): `m' = m` except for an occasional mismatch;
+/// any of them may be 0.
+fn data(u: &mut Unstructured) -> AResult<(Array2<f64>, Array2<f64>)> {
+    let wild = u.ratio(1u8, 4)?;
+    let m = u.int_in_range(0..=MAX_ROWS)?;
+    let p = u.int_in_range(0..=MAX_COLS)?;
+    let k = u.int_in_range(0..=MAX_TARGETS)?;
+    let y_rows = if u.ratio(1u8, 32)? {
+        u.int_in_range(0..=MAX_ROWS)?
+    } else {
+        m
+    };
+    let x = matrix(u, m, p, wild)?;
+    let y = matrix(u, y_rows, k, wild)?;
+    Ok((x, y))
+}
+
+/// A penalty-like value: 0, `c·10^e` with `e` in `-8..=4`, `10^e` with `e`
+/// in `-300..=300`, or any bit pattern.
+fn magnitude(u: &mut Unstructured) -> AResult<f64> {
+    Ok(match u.int_in_range(0..=7u8)? {
+        0 => 0.0,
+        1..=5 => {
+            let mantissa = f64::from(u.int_in_range(1u16..=999)?) / 100.0;
+            mantissa * 10f64.powi(u.int_in_range(-8..=4)?)
+        }
+        6 => 10f64.powi(u.int_in_range(-300..=300)?),
+        _ => f64::from_bits(u.arbitrary()?),
+    })
+}
+
+/// An `l1_ratio`-like value: the ends, a point inside, just outside, or any
+/// bit pattern.
+fn ratio(u: &mut Unstructured) -> AResult<f64> {
+    Ok(match u.int_in_range(0..=7u8)? {
+        0 => 0.0,
+        1 => 1.0,
+        2..=5 => f64::from(u.arbitrary::<u8>()?) / 255.0,
+        6 => [-1e-12, 1.0 + 1e-12, -0.0][u.choose_index(3)?],
+        _ => f64::from_bits(u.arbitrary()?),
+    })
+}
+
+/// A tolerance: `10^-e` for `e` in `0..=15`, 0, or any bit pattern.
+fn tolerance(u: &mut Unstructured) -> AResult<f64> {
+    Ok(match u.int_in_range(0..=7u8)? {
+        0..=5 => 10f64.powi(-u.int_in_range(0..=15)?),
+        6 => 0.0,
+        _ => f64::from_bits(u.arbitrary()?),
+    })
+}
+
+fn solver(u: &mut Unstructured) -> AResult<Solver> {
+    Ok(match u.int_in_range(0..=2u8)? {
+        0 => Solver::CoordinateDescent,
+        1 => Solver::Fista,
+        _ => Solver::GradientDescent,
+    })
+}
+
+// --- what the contract says -------------------------------------------------
+
+/// Non-empty, finite, and the same rows.
+fn data_valid(x: ArrayView2<f64>, y: ArrayView2<f64>) -> bool {
+    x.nrows() > 0
+        && x.ncols() > 0
+        && y.ncols() > 0
+        && y.nrows() == x.nrows()
+        && x.iter().chain(y.iter()).all(|v| v.is_finite())
+}
+
+/// Valid data with every value [`tame_value`].
+fn tame(x: ArrayView2<f64>, y: ArrayView2<f64>) -> bool {
+    data_valid(x, y) && x.iter().chain(y.iter()).all(|&v| tame_value(v))
+}
+
+fn in_range_closed_open(v: f64) -> bool {
+    v.is_finite() && v >= 0.0
+}
+
+fn positive(v: f64) -> bool {
+    v.is_finite() && v > 0.0
+}
+
+fn unit(v: f64) -> bool {
+    (0.0..=1.0).contains(&v)
+}
+
+/// The error is an input error (bad data or hyper-parameter), the only
+/// kind an invalid call may return.
+fn is_input_error(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::InvalidParameter { .. }
+            | Error::EmptyInput { .. }
+            | Error::ShapeMismatch { .. }
+            | Error::NonFinite { .. }
+    )
+}
+
+/// Checks an `Err`: input errors exactly for invalid input; for valid input
+/// only `NonFiniteSolution`, and not even that on tame data.
+fn check_error(e: &Error, valid: bool, tame: bool, what: &str) {
+    if valid {
+        assert!(
+            !is_input_error(e),
+            "{what}: valid input rejected with {e:?} ({e})"
+        );
+        assert!(!tame, "{what}: tame, valid input failed with {e:?} ({e})");
+    } else {
+        assert!(
+            is_input_error(e),
+            "{what}: invalid input gave {e:?} instead of an input error"
+        );
+    }
+}
+
+/// Column centres and scales as DESIGN §1 defines them, restated here.
+fn centre_and_scale(
+    x: ArrayView2<f64>,
+    fit_intercept: bool,
+    standardize: bool,
+) -> (Array1<f64>, Array1<f64>) {
+    let m = x.nrows() as f64;
+    let mean = if fit_intercept {
+        x.mean_axis(Axis(0)).expect("non-empty")
+    } else {
+        Array1::zeros(x.ncols())
+    };
+    let mut scale = Array1::ones(x.ncols());
+    if standardize {
+        for (j, col) in x.axis_iter(Axis(1)).enumerate() {
+            // Relative to max|x_j|, so that squares neither overflow nor
+            // underflow.
+            let max = col.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
+            let unit = if max > 0.0 { max } else { 1.0 };
+            let centre = mean[j] / unit;
+            let s = (col.iter().map(|v| (v / unit - centre).powi(2)).sum::<f64>() / m).sqrt();
+            scale[j] = if s <= 1e-10 * (max / unit) {
+                1.0
+            } else {
+                s * unit
+            };
+        }
+    }
+    (mean, scale)
+}
+
+/// `Σₗ‖ỹₗ‖²/m` (`ỹ` centred with an intercept): `2·L(0)`, and the unit of
+/// the stopping rule.
+fn centred_y_norm2(y: ArrayView2<f64>, fit_intercept: bool) -> f64 {
+    let m = y.nrows() as f64;
+    y.axis_iter(Axis(1))
+        .map(|col| {
+            let mu = if fit_intercept {
+                col.mean().expect("non-empty")
+            } else {
+                0.0
+            };
+            col.iter().map(|v| (v - mu).powi(2)).sum::<f64>()
+        })
+        .sum::<f64>()
+        / m
+}
+
+/// `L` at `model`, on the standardized scale when `standardize` (as
+/// `Fit::objective` is), summed over outputs; computed from the predictions
+/// on the original scale, independently of the crate's bookkeeping.
+fn objective(
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    model: &LinearModel<f64>,
+    alpha: f64,
+    l1_ratio: f64,
+    fit_intercept: bool,
+    standardize: bool,
+) -> f64 {
+    let m = x.nrows() as f64;
+    let (_, scale) = centre_and_scale(x, fit_intercept, standardize);
+    let residual = &y - &model.forward(x);
+    let data = residual.iter().map(|r| r * r).sum::<f64>() / (2.0 * m);
+    let (l1, l2) = (alpha * l1_ratio, alpha * (1.0 - l1_ratio));
+    let mut penalty = 0.0;
+    for (row, &s) in model.weight.axis_iter(Axis(0)).zip(&scale) {
+        for &w in &row {
+            let w = w * s;
+            penalty += l1 * w.abs() + 0.5 * l2 * w * w;
+        }
+    }
+    data + penalty
+}
+
+/// For a fit that says it converged: the gap meets the stopping rule, and
+/// the objective is at most the zero model's plus the gap (with rounding
+/// slack relative to the sizes involved).
+#[allow(clippy::too_many_arguments)]
+fn check_converged(
+    x: ArrayView2<f64>,
+    y: ArrayView2<f64>,
+    model: &LinearModel<f64>,
+    gap: f64,
+    tol: f64,
+    alpha: f64,
+    l1_ratio: f64,
+    fit_intercept: bool,
+    standardize: bool,
+    what: &str,
+) {
+    let unit = centred_y_norm2(y, fit_intercept);
+    if !unit.is_finite() {
+        return; // the scale itself overflows: nothing to compare
+    }
+    // The crate's ȳ is a plain sum over m (not exact even for a constant y):
+    // its ỹ can be off by about m·ε·max|y| per entry.
+    let max_y = y.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
+    let unit = unit + (y.ncols() as f64) * (x.nrows() as f64 * 4e-16 * max_y).powi(2);
+    assert!(
+        gap <= tol * unit * (1.0 + 1e-9) + f64::MIN_POSITIVE,
+        "{what}: converged with gap {gap} > tol·‖ỹ‖²/m = {}",
+        tol * unit
+    );
+    let value = objective(x, y, model, alpha, l1_ratio, fit_intercept, standardize);
+    let zero = 0.5 * unit;
+    // Rounding in the residual: relative to the size of the terms of
+    // x·W + b, which can cancel (a large weight on a constant column).
+    let terms = x.mapv(f64::abs).dot(&model.weight.mapv(f64::abs)) + &model.bias.mapv(f64::abs);
+    let pred_scale = terms.iter().map(|v| v * v).sum::<f64>() / x.nrows() as f64;
+    // Plus underflow: a weight below 1.5e-154 has w² = 0 in the crate's
+    // ‖w‖², yet λ₂·w² may not be negligible for a huge λ₂.
+    let n_weights = (model.weight.len() + 1) as f64;
+    let slack = 1e-9 * (zero + pred_scale) + (alpha.abs() + 1.0) * n_weights * 1e-300;
+    if value.is_finite() {
+        assert!(
+            value <= zero + gap + slack,
+            "{what}: converged at L = {value} above L(0) + gap = {zero} + {gap}"
+        );
+    }
+}
+
+// --- the targets -----------------------------------------------------------
+
+/// With `FUZZ_SHOW` set in the environment (`FUZZ_SHOW=1 cargo fuzz run
+/// fit artifacts/fit/crash-…`), prints the decoded input, to turn a crash
+/// into a regression test.
+fn show(what: &str, x: &Array2<f64>, y: &Array2<f64>, params: &dyn std::fmt::Debug) {
+    if std::env::var_os("FUZZ_SHOW").is_some() {
+        eprintln!("{what}: x = {x:?}\ny = {y:?}\n{params:#?}");
+    }
+}
+
+/// Bitwise equality of two models (NaN equals itself).
+fn same_bits(a: &LinearModel<f64>, b: &LinearModel<f64>) -> bool {
+    let bits = |m: &LinearModel<f64>| {
+        (
+            m.weight.dim(),
+            m.weight
+                .iter()
+                .chain(m.bias.iter())
+                .map(|v| v.to_bits())
+                .collect::<Vec<u64>>(),
+        )
+    };
+    bits(a) == bits(b)
+}
+
+/// [`ElasticNet::fit`] (then [`Fit::predict`](elasticnet::Fit::predict) on
+/// the training rows), with every hyper-parameter, a warm start and each
+/// solver.
+pub fn fit(bytes: &[u8]) {
+    let mut u = Unstructured::new(bytes);
+    let Ok((x, y)) = data(&mut u) else { return };
+    let Ok(params) = fit_params(&mut u, x.ncols(), y.ncols()) else {
+        return;
+    };
+    show("fit", &x, &y, &params);
+    let FitParams {
+        alpha,
+        l1_ratio,
+        fit_intercept,
+        standardize,
+        tol,
+        max_iter,
+        solver,
+        positive: pos,
+        warm,
+    } = params;
+    let mut estimator = ElasticNet::new(alpha, l1_ratio)
+        .fit_intercept(fit_intercept)
+        .standardize(standardize)
+        .tol(tol)
+        .max_iter(max_iter)
+        .solver(solver)
+        .positive(pos);
+    let mut warm_ok = true;
+    if let Some(w) = &warm {
+        warm_ok =
+            w.weight.dim() == (x.ncols(), y.ncols()) && w.weight.iter().all(|v| v.is_finite());
+        estimator = estimator.warm_start(w);
+    }
+    let params_valid =
+        in_range_closed_open(alpha) && unit(l1_ratio) && positive(tol) && max_iter >= 1;
+    let valid = params_valid && warm_ok && data_valid(x.view(), y.view());
+    // Known issue (solver/problem.rs, see RELIABILITY.md): the proximal
+    // solvers' power iteration starts from all ones, which can be (nearly)
+    // orthogonal to the top eigenvector (a column and its negation, one-hot
+    // pairs x and 1 − x), so the step is too long and FISTA / ISTA diverge
+    // on tame data. Only coordinate descent is held to "tame ⇒ Ok" until fixed.
+    let is_tame = valid
+        && solver == Solver::CoordinateDescent
+        && tame(x.view(), y.view())
+        && tame_value(alpha)
+        && warm
+            .as_ref()
+            .is_none_or(|w| w.weight.iter().all(|&v| tame_value(v)));
+    match estimator.fit(x.view(), y.view()) {
+        Err(e) => check_error(&e, valid, is_tame, "fit"),
+        Ok(fit) => {
+            assert!(valid, "fit accepted invalid input");
+            assert_eq!(fit.model.weight.dim(), (x.ncols(), y.ncols()));
+            assert_eq!(fit.model.bias.len(), y.ncols());
+            assert!(fit.model.is_finite(), "fit: non-finite model");
+            assert!(
+                fit.n_iter <= max_iter,
+                "fit: {} iterations > max_iter {max_iter}",
+                fit.n_iter
+            );
+            assert!(
+                fit.duality_gap.is_finite() && fit.duality_gap >= 0.0,
+                "fit: duality gap {}",
+                fit.duality_gap
+            );
+            assert!(
+                fit.objective.is_finite() && fit.objective >= 0.0,
+                "fit: objective {}",
+                fit.objective
+            );
+            if pos {
+                assert!(fit.model.weight.iter().all(|&w| w >= 0.0));
+            }
+            // Known issue (solver/problem.rs, see RELIABILITY.md): the Gram
+            // design's ‖r‖² = ‖ỹ‖² − wᵀq − wᵀz cancels catastrophically for a
+            // warm start far from the solution, and the clamp at 0 turns
+            // the garbage into a zero gap. Skipped for such starts until fixed.
+            let far_start = warm.as_ref().is_some_and(|w| {
+                let (mean, _) = centre_and_scale(x.view(), fit_intercept, false);
+                let centred = &x - &mean;
+                let fitted = centred.dot(&w.weight);
+                fitted.iter().map(|v| v * v).sum::<f64>()
+                    > 1e6 * (centred_y_norm2(y.view(), fit_intercept) * x.nrows() as f64)
+                        + f64::MIN_POSITIVE
+            });
+            if fit.converged && !far_start {
+                check_converged(
+                    x.view(),
+                    y.view(),
+                    &fit.model,
+                    fit.duality_gap,
+                    tol,
+                    alpha,
+                    l1_ratio,
+                    fit_intercept,
+                    standardize,
+                    "fit",
+                );
+            }
+            let pred = fit.predict(x.view()).expect("predict on the training rows");
+            if is_tame {
+                assert!(
+                    pred.iter().all(|v| v.is_finite()),
+                    "fit: non-finite predictions on tame data"
+                );
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+struct FitParams {
+    alpha: f64,
+    l1_ratio: f64,
+    fit_intercept: bool,
+    standardize: bool,
+    tol: f64,
+    max_iter: usize,
+    solver: Solver,
+    positive: bool,
+    warm: Option<LinearModel<f64>>,
+}
+
+fn fit_params(u: &mut Unstructured, p: usize, k: usize) -> AResult<FitParams> {
+    let alpha = magnitude(u)?;
+    let l1_ratio = ratio(u)?;
+    let fit_intercept = u.ratio(3u8, 4)?;
+    let standardize = u.arbitrary()?;
+    let tol = tolerance(u)?;
+    let max_iter = u.int_in_range(0..=MAX_ITER)?;
+    let solver = solver(u)?;
+    let positive = u.ratio(1u8, 4)?;
+    let warm = if u.ratio(1u8, 4)? {
+        let (rows, cols) = if u.ratio(1u8, 8)? {
+            (
+                u.int_in_range(0..=MAX_COLS)?,
+                u.int_in_range(0..=MAX_TARGETS)?,
+            )
+        } else {
+            (p, k)
+        };
+        let wild = u.ratio(1u8, 8)?;
+        let weight = matrix(u, rows, cols, wild)?;
+        Some(LinearModel::from_parameters(weight, Array1::zeros(cols)))
+    } else {
+        None
+    };
+    Ok(FitParams {
+        alpha,
+        l1_ratio,
+        fit_intercept,
+        standardize,
+        tol,
+        max_iter,
+        solver,
+        positive,
+        warm,
+    })
+}
+
+/// [`train_with`]: a model of the right (or a wrong) shape with arbitrary
+/// weights, an arbitrary loss built without its checks, every config field,
+/// and a callback that may stop early.
+pub fn train(bytes: &[u8]) {
+    let mut u = Unstructured::new(bytes);
+    let Ok((x, y)) = data(&mut u) else { return };
+    let Ok((mut model, loss, config, stop_at)) = train_params(&mut u, x.ncols(), y.ncols()) else {
+        return;
+    };
+    show("train", &x, &y, &(&model, &loss, &config, stop_at));
+    let model_ok = model.weight.dim() == (x.ncols(), y.ncols())
+        && model.bias.len() == y.ncols()
+        && model.is_finite();
+    let config_ok = config.epochs >= 1
+        && match config.learning_rate {
+            LearningRate::Constant(lr) => positive(lr),
+            LearningRate::Auto => true,
+        }
+        && config.batch_size.is_none_or(|b| b >= 1)
+        && config.tol.is_none_or(positive);
+    let valid = data_valid(x.view(), y.view())
+        && model_ok
+        && config_ok
+        && in_range_closed_open(loss.l1)
+        && in_range_closed_open(loss.l2);
+    let before = model.clone();
+    let mut seen = 0;
+    let result = train_with(
+        &mut model,
+        &loss,
+        x.view(),
+        y.view(),
+        &config,
+        |epoch, m, value| {
+            assert_eq!(epoch, seen, "train: callback epochs out of order");
+            seen += 1;
+            assert!(
+                m.is_finite() && value.is_finite(),
+                "train: callback saw non-finite"
+            );
+            if Some(epoch) == stop_at {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        },
+    );
+    match result {
+        Ok(report) => {
+            assert!(valid, "train accepted invalid input");
+            assert_eq!(report.losses.len(), report.epochs_run);
+            assert!(report.epochs_run >= 1 && report.epochs_run <= config.epochs);
+            assert_eq!(report.epochs_run, seen);
+            assert!(report.losses.iter().all(|v| v.is_finite() && *v >= 0.0));
+            assert!(model.is_finite(), "train: non-finite model");
+            // Known issue (train.rs, see RELIABILITY.md): with
+            // `LearningRate::Auto` on data whose squares overflow, the
+            // curvature estimate is infinite and the step silently 0. Checked
+            // on tame data only until fixed.
+            if tame(x.view(), y.view()) {
+                assert!(
+                    report.learning_rate.is_finite() && report.learning_rate > 0.0,
+                    "train: learning rate {}",
+                    report.learning_rate
+                );
+            }
+        }
+        Err(Error::Diverged { epoch, .. }) => {
+            assert!(valid, "train: invalid input reported as divergence");
+            assert!(epoch < config.epochs);
+            assert_eq!(
+                epoch, seen,
+                "train: diverged epoch is the one after the last seen"
+            );
+            assert!(
+                model.is_finite(),
+                "train: diverged and kept non-finite weights"
+            );
+        }
+        Err(e) => {
+            check_error(&e, valid, false, "train");
+            assert!(
+                same_bits(&model, &before),
+                "train: a failed call changed the model"
+            );
+        }
+    }
+}
+
+type TrainParams = (
+    LinearModel<f64>,
+    ElasticLoss<f64>,
+    TrainConfig<f64>,
+    Option<usize>,
+);
+
+fn train_params(u: &mut Unstructured, p: usize, k: usize) -> AResult<TrainParams> {
+    let (rows, cols) = if u.ratio(1u8, 16)? {
+        (
+            u.int_in_range(0..=MAX_COLS)?,
+            u.int_in_range(0..=MAX_TARGETS)?,
+        )
+    } else {
+        (p, k)
+    };
+    let wild = u.ratio(1u8, 8)?;
+    let weight = matrix(u, rows, cols, wild)?;
+    let bias_len = if u.ratio(1u8, 32)? {
+        u.int_in_range(0..=MAX_TARGETS)?
+    } else {
+        cols
+    };
+    let bias = matrix(u, 1, bias_len, wild)?.row(0).to_owned();
+    let mut model = LinearModel::zeros(rows, cols);
+    model.weight = weight;
+    model.bias = bias;
+    // Built directly: `train` must validate the fields itself.
+    let loss = ElasticLoss {
+        l1: magnitude(u)?,
+        l2: magnitude(u)?,
+    };
+    let config = TrainConfig {
+        epochs: u.int_in_range(0..=40)?,
+        learning_rate: if u.arbitrary()? {
+            LearningRate::Auto
+        } else {
+            LearningRate::Constant(magnitude(u)?)
+        },
+        batch_size: if u.arbitrary()? {
+            None
+        } else {
+            Some(u.int_in_range(0..=MAX_ROWS + 2)?)
+        },
+        seed: u.arbitrary()?,
+        l1_update: if u.arbitrary()? {
+            L1Update::Proximal
+        } else {
+            L1Update::Subgradient
+        },
+        tol: if u.arbitrary()? {
+            None
+        } else {
+            Some(tolerance(u)?)
+        },
+    };
+    let stop_at = if u.arbitrary()? {
+        Some(u.int_in_range(0..=40)?)
+    } else {
+        None
+    };
+    Ok((model, loss, config, stop_at))
+}
+
+/// [`ElasticNetPath::fit`] on the automatic grid or given alphas.
+pub fn path(bytes: &[u8]) {
+    let mut u = Unstructured::new(bytes);
+    let Ok((x, y)) = data(&mut u) else { return };
+    let Ok(settings) = path_settings(&mut u) else {
+        return;
+    };
+    show("path", &x, &y, &settings);
+    let PathSettings {
+        l1_ratio,
+        n_alphas,
+        eps,
+        alphas,
+        fit_intercept,
+        standardize,
+        tol,
+        max_iter,
+        screening,
+    } = settings;
+    let mut builder = ElasticNetPath::new(l1_ratio)
+        .n_alphas(n_alphas)
+        .eps(eps)
+        .fit_intercept(fit_intercept)
+        .standardize(standardize)
+        .tol(tol)
+        .max_iter(max_iter)
+        .screening(screening);
+    if let Some(a) = &alphas {
+        builder = builder.alphas(a.clone());
+    }
+    let params_valid = unit(l1_ratio)
+        && n_alphas >= 1
+        && eps > 0.0
+        && eps <= 1.0
+        && alphas
+            .as_ref()
+            .is_none_or(|a| !a.is_empty() && a.iter().all(|&v| in_range_closed_open(v)))
+        && positive(tol)
+        && max_iter >= 1;
+    let valid = params_valid && data_valid(x.view(), y.view());
+    let is_tame = valid
+        && tame(x.view(), y.view())
+        && eps >= TINY
+        && alphas
+            .as_ref()
+            .is_none_or(|a| a.iter().all(|&v| tame_value(v)));
+    match builder.fit(x.view(), y.view()) {
+        Err(e) => check_error(&e, valid, is_tame, "path"),
+        Ok(path) => {
+            assert!(valid, "path accepted invalid input");
+            let n = alphas.as_ref().map_or(n_alphas, Vec::len);
+            let (p, k) = (x.ncols(), y.ncols());
+            assert_eq!(path.len(), n);
+            assert_eq!(path.coefs.dim(), (n, p, k));
+            assert_eq!(path.intercepts.dim(), (n, k));
+            assert_eq!(path.n_iter.len(), n);
+            assert_eq!(path.converged.len(), n);
+            assert!(
+                path.alphas.iter().all(|a| a.is_finite() && *a >= 0.0),
+                "path: alphas {}",
+                path.alphas
+            );
+            assert!(
+                path.alphas.windows(2).into_iter().all(|w| w[0] >= w[1]),
+                "path: alphas not descending"
+            );
+            assert!(
+                path.coefs
+                    .iter()
+                    .chain(path.intercepts.iter())
+                    .all(|v| v.is_finite())
+            );
+            assert!(
+                path.duality_gaps.iter().all(|g| g.is_finite() && *g >= 0.0),
+                "path: duality gaps {}",
+                path.duality_gaps
+            );
+            assert!(path.n_iter.iter().all(|&i| i <= max_iter));
+            // Below 1e-3 the grid is placed as for 1e-3 (glmnet's rule), so
+            // its first point is not alpha_max of this l1_ratio.
+            // On tame data only: a constant column near 1e-286 centres to
+            // rounding noise near 1e-301 (F11) whose squares underflow, and
+            // its coefficient at alpha_max need not be 0.
+            if alphas.is_none() && l1_ratio >= elasticnet::RIDGE_GRID_L1_RATIO && is_tame {
+                assert_eq!(
+                    path.n_nonzero(0),
+                    0,
+                    "path: non-zero coefficients at alpha_max = {}",
+                    path.alphas[0]
+                );
+            }
+            for i in 0..n {
+                if path.converged[i] {
+                    check_converged(
+                        x.view(),
+                        y.view(),
+                        &path.model(i),
+                        path.duality_gaps[i],
+                        tol,
+                        path.alphas[i],
+                        l1_ratio,
+                        fit_intercept,
+                        standardize,
+                        "path",
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+struct PathSettings {
+    l1_ratio: f64,
+    n_alphas: usize,
+    eps: f64,
+    alphas: Option<Vec<f64>>,
+    fit_intercept: bool,
+    standardize: bool,
+    tol: f64,
+    max_iter: usize,
+    screening: bool,
+}
+
+fn path_settings(u: &mut Unstructured) -> AResult<PathSettings> {
+    let l1_ratio = ratio(u)?;
+    let n_alphas = u.int_in_range(0..=12)?;
+    let eps = match u.int_in_range(0..=3u8)? {
+        0 => 1e-3,
+        1 => 10f64.powi(-u.int_in_range(0..=300)?),
+        2 => 1.0,
+        _ => f64::from_bits(u.arbitrary()?),
+    };
+    let alphas = if u.ratio(1u8, 4)? {
+        let n = u.int_in_range(0..=6)?;
+        Some(
+            (0..n)
+                .map(|_| magnitude(u))
+                .collect::<AResult<Vec<f64>>>()?,
+        )
+    } else {
+        None
+    };
+    Ok(PathSettings {
+        l1_ratio,
+        n_alphas,
+        eps,
+        alphas,
+        fit_intercept: u.ratio(3u8, 4)?,
+        standardize: u.arbitrary()?,
+        tol: tolerance(u)?,
+        max_iter: u.int_in_range(0..=MAX_ITER)?,
+        screening: u.arbitrary()?,
+    })
+}
+
+/// [`ElasticNetCv::fit`] with seeded or given folds.
+pub fn cv(bytes: &[u8]) {
+    let mut u = Unstructured::new(bytes);
+    let Ok((x, y)) = data(&mut u) else { return };
+    let Ok(settings) = cv_settings(&mut u, x.nrows()) else {
+        return;
+    };
+    show("cv", &x, &y, &settings);
+    let CvSettings {
+        l1_ratios,
+        n_alphas,
+        eps,
+        folds,
+        seed,
+        fold_ids,
+        fit_intercept,
+        standardize,
+        tol,
+        max_iter,
+    } = settings;
+    let mut builder = ElasticNetCv::new()
+        .l1_ratios(l1_ratios.clone())
+        .n_alphas(n_alphas)
+        .eps(eps)
+        .folds(folds)
+        .seed(seed)
+        .fit_intercept(fit_intercept)
+        .standardize(standardize)
+        .tol(tol)
+        .max_iter(max_iter);
+    if let Some(ids) = &fold_ids {
+        builder = builder.fold_ids(ids.clone());
+    }
+    let m = x.nrows();
+    let folds_ok = match &fold_ids {
+        Some(ids) => {
+            let mut labels = ids.clone();
+            labels.sort_unstable();
+            labels.dedup();
+            ids.len() == m && labels.len() >= 2
+        }
+        None => folds >= 2 && folds <= m,
+    };
+    let params_valid = !l1_ratios.is_empty()
+        && l1_ratios.iter().all(|&r| unit(r))
+        && n_alphas >= 1
+        && eps > 0.0
+        && eps <= 1.0
+        && positive(tol)
+        && max_iter >= 1;
+    let valid = params_valid && folds_ok && data_valid(x.view(), y.view());
+    let is_tame = valid && tame(x.view(), y.view()) && eps >= TINY;
+    match builder.fit(x.view(), y.view()) {
+        Err(e) => check_error(&e, valid, is_tame, "cv"),
+        Ok(cv) => {
+            assert!(valid, "cv accepted invalid input");
+            let r = l1_ratios.len();
+            assert_eq!(cv.alphas.dim(), (r, n_alphas));
+            assert_eq!(cv.mse_mean.dim(), (r, n_alphas));
+            assert_eq!(cv.mse_se.dim(), (r, n_alphas));
+            assert!(cv.alphas.iter().all(|a| a.is_finite() && *a >= 0.0));
+            assert!(
+                cv.mse_mean
+                    .iter()
+                    .chain(cv.mse_se.iter())
+                    .all(|v| v.is_finite() && *v >= 0.0),
+                "cv: non-finite scores {} {}",
+                cv.mse_mean,
+                cv.mse_se
+            );
+            assert!(l1_ratios.contains(&cv.l1_ratio));
+            let row = cv.chosen_index();
+            assert!(cv.alphas.row(row).iter().any(|&a| a == cv.alpha_min));
+            assert!(cv.alpha_1se >= cv.alpha_min);
+            assert!(cv.fit.model.is_finite());
+            assert!(cv.fit.objective.is_finite() && cv.fit.duality_gap.is_finite());
+        }
+    }
+}
+
+#[derive(Debug)]
+struct CvSettings {
+    l1_ratios: Vec<f64>,
+    n_alphas: usize,
+    eps: f64,
+    folds: usize,
+    seed: u64,
+    fold_ids: Option<Vec<usize>>,
+    fit_intercept: bool,
+    standardize: bool,
+    tol: f64,
+    max_iter: usize,
+}
+
+fn cv_settings(u: &mut Unstructured, m: usize) -> AResult<CvSettings> {
+    let n_ratios = u.int_in_range(0..=3)?;
+    let l1_ratios = (0..n_ratios)
+        .map(|_| ratio(u))
+        .collect::<AResult<Vec<f64>>>()?;
+    let n_alphas = u.int_in_range(0..=6)?;
+    let eps = match u.int_in_range(0..=3u8)? {
+        0 => 1e-3,
+        1 => 10f64.powi(-u.int_in_range(0..=300)?),
+        2 => 1.0,
+        _ => f64::from_bits(u.arbitrary()?),
+    };
+    let folds = u.int_in_range(0..=m + 1)?;
+    let seed = u.arbitrary()?;
+    let fold_ids = if u.ratio(1u8, 4)? {
+        let len = if u.ratio(1u8, 16)? {
+            u.int_in_range(0..=m + 1)?
+        } else {
+            m
+        };
+        Some(
+            (0..len)
+                .map(|_| u.int_in_range(0..=4usize))
+                .collect::<AResult<Vec<usize>>>()?,
+        )
+    } else {
+        None
+    };
+    Ok(CvSettings {
+        l1_ratios,
+        n_alphas,
+        eps,
+        folds,
+        seed,
+        fold_ids,
+        fit_intercept: u.ratio(3u8, 4)?,
+        standardize: u.arbitrary()?,
+        tol: tolerance(u)?,
+        max_iter: u.int_in_range(0..=100)?,
+    })
+}
