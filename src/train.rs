@@ -229,6 +229,10 @@ where
             F::one() / (lipschitz(x, F::zero()).max(batch_curvature_bound(x, batch)) + loss.l2)
         }
     };
+    if !(lr.is_finite() && lr > F::zero()) {
+        // Only `Auto` can get here: the data's squares overflow the float type.
+        return Err(Error::NonFiniteSolution { n_iter: 0 });
+    }
 
     // `pred` holds x·W + b for the current weights; the full-batch step
     // reuses it, so each epoch is one forward and one backward pass.

@@ -720,7 +720,6 @@ fn regression_scaling_extreme_columns_terminates() {
 /// problem (all-zero `x`, whose answer is `w = 0`) fails with
 /// `NonFiniteSolution` instead of falling back to coordinate descent.
 #[test]
-#[ignore = "bug in src/solver/ridge.rs (non-finite direct solution not rejected), being rewritten by the lead; see RELIABILITY.md"]
 fn regression_direct_ridge_overflow_falls_back() {
     let x = array![[0.0, 0.0]];
     let y = array![[-9411926269.53125]];
@@ -738,7 +737,6 @@ fn regression_direct_ridge_overflow_falls_back() {
 /// The Lipschitz estimate is then 0 (or far too small), and FISTA / ISTA
 /// take steps that blow up (weights near `1e70`, or `NonFiniteSolution`).
 #[test]
-#[ignore = "bug in src/solver/problem.rs (max_eigenvalue's all-ones start), being rewritten by the lead; see RELIABILITY.md"]
 fn regression_proximal_solvers_handle_one_hot_pairs() {
     let x = array![[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]];
     let y = array![[3.0], [1.0], [3.2], [2.9], [1.1]];
@@ -832,7 +830,6 @@ fn regression_least_squares_reports_convergence() {
 /// `standardize` (with it, the corrected two-pass mean of
 /// `scale::column_moments` is exact for a constant column).
 #[test]
-#[ignore = "bug in src/solver/problem.rs (plain means of y and x), being rewritten by the lead; see RELIABILITY.md"]
 fn regression_constant_y_gives_exact_zeros_on_a_path() {
     let d = datasets::make_regression(10, 3, 3, 1.0, 2);
     let y = Array2::from_elem((10, 1), 0.1);
@@ -863,7 +860,6 @@ fn regression_constant_y_gives_exact_zeros_on_a_path() {
 /// infinite and the step silently 0: every epoch leaves the model as it
 /// was and `train` returns `Ok` with `learning_rate = 0`.
 #[test]
-#[ignore = "bug in src/train.rs (Auto step of 0 is not an error), being optimised by the lead; see RELIABILITY.md"]
 fn regression_auto_step_of_zero_is_an_error() {
     let x = Array2::from_elem((4, 1), -1.4120483398437504e179);
     let y = Array2::zeros((4, 1));

@@ -241,7 +241,7 @@ fn initial_state<'a, F: Float>(
         },
         Design::Dense { x, y } => State::Residual {
             x: x.view(),
-            r: &y.column(target) - &x.dot(&w),
+            r: super::problem::dense_residual(x, y.column(target), w),
         },
     }
 }

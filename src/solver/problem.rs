@@ -75,15 +75,13 @@ impl<F: Float> Problem<F> {
         let (x_mean, x_scale) = if standardize {
             column_moments(x, fit_intercept)
         } else if fit_intercept {
-            (
-                x.mean_axis(Axis(0)).expect("validated non-empty"),
-                Array1::ones(n_features),
-            )
+            // The corrected two-pass mean (exact for a constant column).
+            (column_moments(x, true).0, Array1::ones(n_features))
         } else {
             (Array1::zeros(n_features), Array1::ones(n_features))
         };
         let y_mean = if fit_intercept {
-            y.mean_axis(Axis(0)).expect("validated non-empty")
+            column_moments(y, true).0
         } else {
             Array1::zeros(y.ncols())
         };
@@ -145,7 +143,7 @@ impl<F: Float> Problem<F> {
             }
             Design::Dense { x, y } => {
                 let yl = y.column(target);
-                let r = &yl - &x.dot(&w);
+                let r = dense_residual(x, yl, w);
                 // Column by column with the same `dot` as the coordinate
                 // updates, so that both agree to the last bit (alpha_max
                 // must give exact zeros).
@@ -174,7 +172,11 @@ impl<F: Float> Problem<F> {
                 Design::Dense { x, .. } => x.t().dot(&x.dot(v)),
             }
         };
-        let mut v = Array1::from_elem(p, F::one());
+        // A start with distinct entries: all ones cancels when one centred
+        // column is the negation of another (a one-hot pair).
+        let mut v = Array1::from_shape_fn(p, |j| {
+            F::one() + F::cast((j as f64 * 0.618_033_988_75).fract())
+        });
         let mut estimate = F::zero();
         for _ in 0..500 {
             let norm = v.dot(&v).sqrt();
@@ -191,8 +193,29 @@ impl<F: Float> Problem<F> {
                 break;
             }
         }
-        estimate * F::cast(1.01)
+        // λmax is never below the largest diagonal entry ‖x̃ⱼ‖².
+        let floor = self.col_norm2.iter().fold(F::zero(), |a, &v| a.max(v));
+        (estimate * F::cast(1.01)).max(floor)
     }
+}
+
+/// `r = y − Xw` for a column-major `x`, one contiguous column at a time and
+/// skipping zero weights (ndarray's generic `x.dot(&w)` walks a
+/// column-major matrix row by row, an order of magnitude slower).
+pub(crate) fn dense_residual<F: Float>(
+    x: &Array2<F>,
+    y: ArrayView1<F>,
+    w: ArrayView1<F>,
+) -> Array1<F> {
+    let mut r = y.to_owned();
+    let rs = r.as_slice_mut().expect("contiguous");
+    for (j, &wj) in w.iter().enumerate() {
+        if wj != F::zero() {
+            let col = x.column(j);
+            super::linalg::axpy(-wj, col.as_slice().expect("column-major"), rs);
+        }
+    }
+    r
 }
 
 /// What the duality gap needs about the residual `r = ỹ − X̃w`.

@@ -29,7 +29,7 @@ pub(crate) fn ridge_direct<F: Float>(
         Design::Gram { gram, xty } => {
             let mut a = gram.clone();
             a.diag_mut().mapv_inplace(|d| d + l2_reg);
-            cholesky_solve(&a, xty.column(target))
+            cholesky_solve(&a, xty.column(target)).filter(|w| w.iter().all(|v| v.is_finite()))
         }
         Design::Dense { x, y } => {
             let n_samples = x.nrows();
@@ -37,7 +37,7 @@ pub(crate) fn ridge_direct<F: Float>(
             ndarray::linalg::general_mat_mul(F::one(), x, &x.t(), F::zero(), &mut k);
             k.diag_mut().mapv_inplace(|d| d + l2_reg);
             let alpha = cholesky_solve(&k, y.column(target))?;
-            Some(x.t().dot(&alpha))
+            Some(x.t().dot(&alpha)).filter(|w| w.iter().all(|v| v.is_finite()))
         }
     }
 }
