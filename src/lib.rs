@@ -42,7 +42,10 @@
 //! ## Feature flags
 //!
 //! * `plot` (default): SVG plots through `plotters`, no system libraries.
-//! * `rayon`: parallel multi-output fits.
+//! * `rayon`: parallel cross-validation folds and multi-output fits
+//!   (bit-identical to the serial run).
+//! * `serde`: `Serialize` / `Deserialize` for models, losses, scalers and fits.
+//! * `cli`: the `elasticnet` command line for CSV files (implies `serde`).
 #![warn(missing_docs)]
 #![warn(rustdoc::broken_intra_doc_links)]
 
