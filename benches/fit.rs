@@ -21,49 +21,16 @@ use std::cell::Cell;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use elasticnet::datasets::{self, Dataset};
-use elasticnet::{ElasticNet, ElasticNetPath, Fit, Float};
-use ndarray::Axis;
+mod common;
 
-/// Correlation between neighbouring columns (AR(1) across features).
-const RHO: f64 = 0.5;
-/// Standard deviation of the noise on `y`.
-const NOISE: f64 = 5.0;
+use common::{config, correlated_regression};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use elasticnet::datasets::Dataset;
+use elasticnet::{ElasticNet, ElasticNetPath, Fit, Float};
+
 /// `alpha / alpha_max` of the timed fits.
 const ALPHA_FRACTIONS: [f64; 2] = [0.1, 0.01];
 const L1_RATIOS: [f64; 2] = [1.0, 0.5];
-
-/// Settings shared by every benchmark in this file: few samples of a slow
-/// (0.05–0.3 s) routine, so the whole run stays around a minute.
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-}
-
-/// A sparse linear problem with correlated columns: [`datasets::make_regression`]'s
-/// Gaussian `x`, `n_informative` true coefficients and noise, with each
-/// column then replaced by `x_j + rho·x_{j−1}` (the previous column already
-/// replaced), so that `corr(x_j, x_{j−1}) ≈ rho`; `y` is recomputed from the
-/// new `x` with the same coefficients and noise.
-fn correlated_regression(
-    n_samples: usize,
-    n_features: usize,
-    n_informative: usize,
-    seed: u64,
-) -> Dataset<f64> {
-    let mut data = datasets::make_regression(n_samples, n_features, n_informative, NOISE, seed);
-    let coef = data.true_coef.clone().expect("synthetic data");
-    let noise = &data.y - &data.x.dot(&coef);
-    for j in 1..n_features {
-        let (before, mut after) = data.x.view_mut().split_at(Axis(1), j);
-        after.column_mut(0).scaled_add(RHO, &before.column(j - 1));
-    }
-    data.y = data.x.dot(&coef) + noise;
-    data
-}
 
 /// `alpha_max` at `l1_ratio`: the first alpha of the automatic grid.
 fn alpha_max<F: Float>(data: &Dataset<F>, l1_ratio: F) -> F {
