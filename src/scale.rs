@@ -1,6 +1,6 @@
 //! [`StandardScaler`] and the column moments that standardization uses.
 
-use ndarray::{Array1, Array2, ArrayView2, Zip};
+use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
 
 use crate::{Error, Float, Result, check};
 
@@ -168,6 +168,26 @@ pub(crate) fn column_moments<F: Float>(x: ArrayView2<F>, center: bool) -> (Array
             }
         });
     (mean * &unit, scale)
+}
+
+/// The column means alone, by the corrected two-pass formula
+/// `μ = Σx/m`, then `μ += Σ(x − μ)/m` (exact for a constant column): two
+/// passes over the rows, where [`column_moments`] needs three. For fits
+/// that centre without standardizing.
+pub(crate) fn column_means<F: Float>(x: ArrayView2<F>) -> Array1<F> {
+    let m = F::from_usize_lossy(x.nrows().max(1));
+    // Σ(x/m) rather than Σx/m, so that sums of huge values cannot overflow.
+    let inv_m = F::one() / m;
+    let mut mean = x.fold_axis(Axis(0), F::zero(), |&acc, &v| acc + v * inv_m);
+    let mut dev = Array1::<F>::zeros(x.ncols());
+    for row in x.rows() {
+        Zip::from(&mut dev)
+            .and(&row)
+            .and(&mean)
+            .for_each(|e, &v, &mu| *e += (v - mu) * inv_m);
+    }
+    mean += &dev;
+    mean
 }
 
 /// The largest power of two at most `a` (1 for 0), as a divisor that makes

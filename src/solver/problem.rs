@@ -4,7 +4,7 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, ShapeBuilder, Zip, s};
 
 use crate::Float;
-use crate::scale::column_moments;
+use crate::scale::{column_means, column_moments};
 
 use super::linalg::dot;
 
@@ -76,12 +76,12 @@ impl<F: Float> Problem<F> {
             column_moments(x, fit_intercept)
         } else if fit_intercept {
             // The corrected two-pass mean (exact for a constant column).
-            (column_moments(x, true).0, Array1::ones(n_features))
+            (column_means(x), Array1::ones(n_features))
         } else {
             (Array1::zeros(n_features), Array1::ones(n_features))
         };
         let y_mean = if fit_intercept {
-            column_moments(y, true).0
+            column_means(y)
         } else {
             Array1::zeros(y.ncols())
         };
