@@ -121,3 +121,49 @@ pub(crate) fn invalid<F: Float>(name: &'static str, v: F, expected: &'static str
         expected,
     }
 }
+
+/// Sample weights: one per row of `x`, finite, `≥ 0`, with a positive sum.
+pub(crate) fn sample_weight<F: Float>(w: ArrayView1<F>, n_samples: usize) -> Result<()> {
+    if w.len() != n_samples {
+        return Err(Error::ShapeMismatch {
+            what: "sample_weight vs rows of x",
+            expected: vec![n_samples],
+            found: vec![w.len()],
+        });
+    }
+    finite_vector("sample_weight", w)?;
+    if let Some(&bad) = w.iter().find(|&&v| v < F::zero()) {
+        return Err(invalid("sample_weight", bad, "[0, inf) for every row"));
+    }
+    if w.iter().all(|&v| v == F::zero()) {
+        return Err(invalid("sample_weight", F::zero(), "a positive sum"));
+    }
+    Ok(())
+}
+
+/// A per-feature vector of length `n_features` whose every value lies in
+/// `[low, high]` (infinite ends allowed, NaN never).
+pub(crate) fn per_feature<F: Float>(
+    name: &'static str,
+    v: ArrayView1<F>,
+    n_features: usize,
+    low: F,
+    high: F,
+    expected: &'static str,
+) -> Result<()> {
+    if v.len() != n_features {
+        return Err(Error::ShapeMismatch {
+            what: match name {
+                "penalty_factor" => "penalty_factor vs columns of x",
+                "lower_bounds" => "lower_bounds vs columns of x",
+                _ => "upper_bounds vs columns of x",
+            },
+            expected: vec![n_features],
+            found: vec![v.len()],
+        });
+    }
+    match v.iter().find(|&&e| !(e >= low && e <= high)) {
+        Some(&bad) => Err(invalid(name, bad, expected)),
+        None => Ok(()),
+    }
+}

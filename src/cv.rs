@@ -2,12 +2,13 @@
 //! cross-validation, glmnet's `cv.glmnet` and scikit-learn's
 //! `ElasticNetCV`.
 
-use ndarray::{Array2, Array3, ArrayView2, Axis, Zip};
+use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, Axis, Zip, s};
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
 use crate::path::{ElasticNetPath, alpha_grid};
+use crate::solver::features::FeatureSettings;
 use crate::solver::problem::{Layout, Problem};
-use crate::{ElasticNet, Error, Fit, Float, Result, check};
+use crate::{ElasticNet, Error, Fit, Float, LinearModel, Result, check};
 
 /// Cross-validated elastic net: for each `l1_ratio`, a path over one alpha
 /// grid on every training fold, scored by the mean squared error on the
@@ -73,6 +74,8 @@ pub struct ElasticNetCv<F = f64> {
     standardize: bool,
     tol: F,
     max_iter: usize,
+    features: FeatureSettings<F>,
+    gammas: Option<Vec<F>>,
 }
 
 impl<F: Float> Default for ElasticNetCv<F> {
@@ -95,6 +98,8 @@ impl<F: Float> ElasticNetCv<F> {
             standardize: false,
             tol: F::cast(1e-4),
             max_iter: 1000,
+            features: FeatureSettings::default(),
+            gammas: None,
         }
     }
 
@@ -159,6 +164,39 @@ impl<F: Float> ElasticNetCv<F> {
         self
     }
 
+    /// Constrain every coefficient to be `≥ 0` (default `false`), as
+    /// [`ElasticNet::positive`](crate::ElasticNet::positive).
+    pub fn positive(mut self, positive: bool) -> Self {
+        self.features.positive = positive;
+        self
+    }
+
+    /// Per-feature penalty factors, as
+    /// [`ElasticNet::penalty_factor`](crate::ElasticNet::penalty_factor).
+    pub fn penalty_factor(mut self, factor: Array1<F>) -> Self {
+        self.features.factor = Some(factor);
+        self
+    }
+
+    /// Per-feature coefficient bounds, as
+    /// [`ElasticNet::bounds`](crate::ElasticNet::bounds).
+    pub fn bounds(mut self, lower: Array1<F>, upper: Array1<F>) -> Self {
+        self.features.lower = Some(lower);
+        self.features.upper = Some(upper);
+        self
+    }
+
+    /// Also cross-validate the relaxed lasso (glmnet's `relax = TRUE`) at
+    /// these `gamma`s (each in `[0, 1]`; glmnet's default is
+    /// `[0, 0.25, 0.5, 0.75, 1]`): every fold's path is fitted with
+    /// [`ElasticNetPath::relax`], the blend
+    /// `gamma·β + (1 − gamma)·β_LS` is scored at every alpha, and
+    /// [`CvFit::relaxed`] holds the scores and the `(gamma, alpha)` choice.
+    pub fn relax(mut self, gammas: Vec<F>) -> Self {
+        self.gammas = Some(gammas);
+        self
+    }
+
     /// Checks the hyper-parameters that do not depend on the data.
     ///
     /// # Errors
@@ -179,6 +217,14 @@ impl<F: Float> ElasticNetCv<F> {
                 expected: "[2, m]",
             });
         }
+        if let Some(gammas) = &self.gammas {
+            if gammas.is_empty() {
+                return Err(Error::EmptyInput { what: "gammas" });
+            }
+            for &g in gammas {
+                check::unit_interval("gammas", g)?;
+            }
+        }
         // The rest is checked by the path.
         self.path(F::one()).validate()
     }
@@ -193,33 +239,84 @@ impl<F: Float> ElasticNetCv<F> {
     /// when a held-out MSE overflows (data too badly scaled for the float
     /// type).
     pub fn fit(&self, x: ArrayView2<F>, y: ArrayView2<F>) -> Result<CvFit<F>> {
+        self.fit_inner(x, y, None)
+    }
+
+    /// Runs the cross-validation with a weight per row, as
+    /// [`ElasticNet::fit_weighted`](crate::ElasticNet::fit_weighted): the
+    /// weights go with their rows into the folds, every training fit and
+    /// the grid are weighted, and each held-out fold is scored by its
+    /// weighted MSE `Σᵢ wᵢ‖yᵢ − ŷᵢ‖²/(Σᵢ wᵢ·k)` (scikit-learn's
+    /// `ElasticNetCV` with `sample_weight`); folds still count equally in
+    /// `mse_mean`.
+    ///
+    /// # Errors
+    ///
+    /// As [`fit`](Self::fit) and
+    /// [`ElasticNet::fit_weighted`](crate::ElasticNet::fit_weighted), and
+    /// [`Error::InvalidParameter`] (`sample_weight`) when a fold, or all
+    /// rows outside it, have zero total weight.
+    pub fn fit_weighted(
+        &self,
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        sample_weight: ArrayView1<F>,
+    ) -> Result<CvFit<F>> {
+        self.fit_inner(x, y, Some(sample_weight))
+    }
+
+    fn fit_inner(
+        &self,
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        sample_weight: Option<ArrayView1<F>>,
+    ) -> Result<CvFit<F>> {
         self.validate()?;
         check::xy(x, y)?;
+        if let Some(sw) = sample_weight {
+            check::sample_weight(sw, x.nrows())?;
+        }
+        self.features.validate(x.ncols())?;
         let fold_of = self.assign_folds(x.nrows())?;
         let n_folds = fold_of.iter().max().map_or(0, |&f| f + 1);
 
-        let full = Problem::new(x, y, self.fit_intercept, self.standardize, Layout::Auto);
+        let full = Problem::new(
+            x,
+            y,
+            sample_weight,
+            self.fit_intercept,
+            self.standardize,
+            Layout::Auto,
+        );
+        let full_features = self.features.build(&full);
         let grids: Vec<Vec<F>> = self
             .l1_ratios
             .iter()
-            .map(|&r| alpha_grid(&full, r, self.n_alphas, self.eps))
+            .map(|&r| alpha_grid(&full, &full_features, r, self.n_alphas, self.eps))
             .collect();
+        drop(full_features);
         drop(full);
 
-        let score = |fold: usize| self.score_fold(x, y, &fold_of, fold, &grids);
+        let score = |fold: usize| self.score_fold(x, y, sample_weight, &fold_of, fold, &grids);
         let folds: Vec<usize> = (0..n_folds).collect();
         #[cfg(feature = "rayon")]
-        let per_fold: Vec<Result<Array2<F>>> = {
+        let per_fold: Vec<Result<FoldScores<F>>> = {
             use rayon::prelude::*;
             folds.par_iter().map(|&f| score(f)).collect()
         };
         #[cfg(not(feature = "rayon"))]
-        let per_fold: Vec<Result<Array2<F>>> = folds.iter().map(|&f| score(f)).collect();
+        let per_fold: Vec<Result<FoldScores<F>>> = folds.iter().map(|&f| score(f)).collect();
 
         let (n_ratios, n_alphas) = (self.l1_ratios.len(), self.n_alphas);
+        let n_gammas = self.gammas.as_ref().map_or(0, Vec::len);
         let mut mse = Array3::zeros((n_ratios, n_alphas, n_folds));
+        let mut relaxed_mse = ndarray::Array4::zeros((n_gammas, n_ratios, n_alphas, n_folds));
         for (f, scores) in per_fold.into_iter().enumerate() {
-            mse.index_axis_mut(Axis(2), f).assign(&scores?);
+            let scores = scores?;
+            mse.index_axis_mut(Axis(2), f).assign(&scores.plain);
+            if let Some(relaxed) = scores.relaxed {
+                relaxed_mse.index_axis_mut(Axis(3), f).assign(&relaxed);
+            }
         }
         let k = F::from_usize_lossy(n_folds);
         let mse_mean = mse.mean_axis(Axis(2)).expect("at least two folds");
@@ -243,12 +340,28 @@ impl<F: Float> ElasticNetCv<F> {
         let alpha_min = grids[best_r][best_a];
         let alpha_1se = grids[best_r][best_1se];
 
-        let fit = ElasticNet::new(alpha_min, l1_ratio)
+        let mut estimator = ElasticNet::new(alpha_min, l1_ratio)
             .fit_intercept(self.fit_intercept)
             .standardize(self.standardize)
             .tol(self.tol)
-            .max_iter(self.max_iter)
-            .fit(x, y)?;
+            .max_iter(self.max_iter);
+        estimator.set_feature_settings(self.features.clone());
+        let fit = match sample_weight {
+            Some(sw) => estimator.fit_weighted(x, y, sw)?,
+            None => estimator.fit(x, y)?,
+        };
+        let relaxed = match &self.gammas {
+            Some(gammas) => Some(self.choose_relaxed(
+                x,
+                y,
+                sample_weight,
+                gammas,
+                &grids,
+                relaxed_mse.view(),
+                k,
+            )?),
+            None => None,
+        };
         let mut alphas = Array2::zeros((n_ratios, n_alphas));
         for (mut row, grid) in alphas.rows_mut().into_iter().zip(&grids) {
             row.assign(&ndarray::ArrayView1::from(grid.as_slice()));
@@ -263,18 +376,65 @@ impl<F: Float> ElasticNetCv<F> {
             alpha_1se,
             l1_ratio,
             fit,
+            relaxed,
+        })
+    }
+
+    /// The relaxed scores' summary, the `(gamma, l1_ratio, alpha)` with the
+    /// least mean MSE (ties keep the first gamma, then l1_ratio, then the
+    /// larger alpha), and the relaxed model at it refit on all data.
+    #[allow(clippy::too_many_arguments)]
+    fn choose_relaxed(
+        &self,
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        sample_weight: Option<ArrayView1<F>>,
+        gammas: &[F],
+        grids: &[Vec<F>],
+        mse: ndarray::ArrayView4<F>,
+        k: F,
+    ) -> Result<RelaxedCv<F>> {
+        let mse_mean = mse.mean_axis(Axis(3)).expect("at least two folds");
+        let mut mse_se = Array3::zeros(mse_mean.raw_dim());
+        Zip::from(&mut mse_se)
+            .and(mse.lanes(Axis(3)))
+            .for_each(|se, scores| *se = standard_error(scores, k));
+        let mut best = (0, 0, 0);
+        for ((g, r, a), &v) in mse_mean.indexed_iter() {
+            if v < mse_mean[best] {
+                best = (g, r, a);
+            }
+        }
+        let (g, r, a) = best;
+        let (gamma, l1_ratio, alpha) = (gammas[g], self.l1_ratios[r], grids[r][a]);
+        let path = self.path(l1_ratio).alphas(vec![alpha]).relax(true);
+        let path = match sample_weight {
+            Some(sw) => path.fit_weighted(x, y, sw)?,
+            None => path.fit(x, y)?,
+        };
+        Ok(RelaxedCv {
+            gammas: gammas.to_vec(),
+            mse_mean,
+            mse_se,
+            gamma,
+            alpha,
+            l1_ratio,
+            model: path.relaxed_model(0, gamma)?,
         })
     }
 
     /// The path settings shared by every fold.
     fn path(&self, l1_ratio: F) -> ElasticNetPath<F> {
-        ElasticNetPath::new(l1_ratio)
+        let mut path = ElasticNetPath::new(l1_ratio)
             .n_alphas(self.n_alphas)
             .eps(self.eps)
             .fit_intercept(self.fit_intercept)
             .standardize(self.standardize)
             .tol(self.tol)
             .max_iter(self.max_iter)
+            .relax(self.gammas.is_some());
+        path.set_feature_settings(self.features.clone());
+        path
     }
 
     /// Fold number (0-based, contiguous) of each row.
@@ -322,51 +482,151 @@ impl<F: Float> ElasticNetCv<F> {
         }
     }
 
-    /// Held-out MSE (n_l1_ratios × n_alphas) of the paths fitted without
-    /// fold `fold`.
+    /// Held-out (weighted) MSE of the paths fitted without fold `fold`:
+    /// n_l1_ratios × n_alphas, and n_gammas × n_l1_ratios × n_alphas for the
+    /// relaxed fits.
     fn score_fold(
         &self,
         x: ArrayView2<F>,
         y: ArrayView2<F>,
+        sample_weight: Option<ArrayView1<F>>,
         fold_of: &[usize],
         fold: usize,
         grids: &[Vec<F>],
-    ) -> Result<Array2<F>> {
+    ) -> Result<FoldScores<F>> {
         let (test, train): (Vec<usize>, Vec<usize>) =
             (0..fold_of.len()).partition(|&i| fold_of[i] == fold);
         let x_train = x.select(Axis(0), &train);
         let y_train = y.select(Axis(0), &train);
         let x_test = x.select(Axis(0), &test);
         let y_test = y.select(Axis(0), &test);
+        let w_train = sample_weight.map(|w| w.select(Axis(0), &train));
+        let w_test = sample_weight.map(|w| w.select(Axis(0), &test));
+        for w in [&w_train, &w_test].into_iter().flatten() {
+            if w.iter().all(|&v| v == F::zero()) {
+                return Err(check::invalid(
+                    "sample_weight",
+                    F::zero(),
+                    "a positive total weight in every fold and outside it",
+                ));
+            }
+        }
         let problem = Problem::new(
             x_train.view(),
             y_train.view(),
+            w_train.as_ref().map(|w| w.view()),
             self.fit_intercept,
             self.standardize,
             Layout::Auto,
         );
-        let mut scores = Array2::zeros((self.l1_ratios.len(), self.n_alphas));
-        let n_test = F::from_usize_lossy(y_test.len());
+        let features = self.features.build(&problem);
+        let n_gammas = self.gammas.as_ref().map_or(0, Vec::len);
+        let mut plain = Array2::zeros((self.l1_ratios.len(), self.n_alphas));
+        let mut relaxed = Array3::zeros((n_gammas, self.l1_ratios.len(), self.n_alphas));
+        let scorer = HeldOut::new(
+            x_test.view(),
+            y_test.view(),
+            w_test.as_ref().map(|w| w.view()),
+        );
         for (r, (&l1_ratio, grid)) in self.l1_ratios.iter().zip(grids).enumerate() {
-            let path = self.path(l1_ratio).fit_problem(&problem, grid)?;
+            let path = self.path(l1_ratio).fit_problem(&problem, &features, grid)?;
+            let n_iter = path.n_iter.iter().sum();
+            let pred = scorer.predict(&path.coefs, &path.intercepts);
             for a in 0..grid.len() {
-                let mut pred = x_test.dot(&path.coefs.index_axis(Axis(0), a));
-                pred += &path.intercepts.row(a);
-                let sq = ndarray::Zip::from(&pred)
-                    .and(&y_test)
-                    .fold(F::zero(), |acc, &p, &t| acc + (p - t) * (p - t));
-                let mse = sq / n_test;
-                // Held-out predictions can overflow where the training fit
-                // did not: an error, not a NaN that breaks the selection.
-                if !mse.is_finite() {
-                    return Err(Error::NonFiniteSolution {
-                        n_iter: path.n_iter.iter().sum(),
-                    });
+                plain[[r, a]] = scorer.mse(pred.index_axis(Axis(0), a), n_iter)?;
+            }
+            if let (Some(gammas), Some(refits)) = (&self.gammas, &path.relaxed) {
+                let pred_ls = scorer.predict(&refits.coefs, &refits.intercepts);
+                for a in 0..grid.len() {
+                    let (pen, ls) = (pred.index_axis(Axis(0), a), pred_ls.index_axis(Axis(0), a));
+                    for (g, &gamma) in gammas.iter().enumerate() {
+                        let blend = Zip::from(&pen)
+                            .and(&ls)
+                            .map_collect(|&p, &q| gamma * p + (F::one() - gamma) * q);
+                        relaxed[[g, r, a]] = scorer.mse(blend.view(), n_iter)?;
+                    }
                 }
-                scores[[r, a]] = mse;
             }
         }
-        Ok(scores)
+        Ok(FoldScores {
+            plain,
+            relaxed: self.gammas.is_some().then_some(relaxed),
+        })
+    }
+}
+
+/// One fold's held-out scores.
+struct FoldScores<F> {
+    plain: Array2<F>,
+    relaxed: Option<Array3<F>>,
+}
+
+/// The held-out rows of one fold and their (weighted) MSE.
+struct HeldOut<'a, F> {
+    x: ArrayView2<'a, F>,
+    y: ArrayView2<'a, F>,
+    weight: Option<ArrayView1<'a, F>>,
+    /// `Σw·k` (or `m_test·k`).
+    denominator: F,
+}
+
+impl<'a, F: Float> HeldOut<'a, F> {
+    fn new(x: ArrayView2<'a, F>, y: ArrayView2<'a, F>, weight: Option<ArrayView1<'a, F>>) -> Self {
+        let k = F::from_usize_lossy(y.ncols());
+        let denominator = match weight {
+            Some(w) => w.sum() * k,
+            None => F::from_usize_lossy(y.len()),
+        };
+        Self {
+            x,
+            y,
+            weight,
+            denominator,
+        }
+    }
+
+    /// Predictions at every alpha at once (`n_alphas × m_test × k`): one
+    /// matrix product of the held-out rows with all the coefficients.
+    fn predict(&self, coefs: &Array3<F>, intercepts: &Array2<F>) -> Array3<F> {
+        let (n_alphas, p, k) = coefs.dim();
+        // p × (n_alphas·k), column a·k + l holding alpha a, target l.
+        let mut stacked = Array2::zeros((p, n_alphas * k));
+        for a in 0..n_alphas {
+            stacked
+                .slice_mut(s![.., a * k..(a + 1) * k])
+                .assign(&coefs.index_axis(Axis(0), a));
+        }
+        let flat = self.x.dot(&stacked);
+        let m_test = self.x.nrows();
+        let mut pred = Array3::zeros((n_alphas, m_test, k));
+        for a in 0..n_alphas {
+            let mut pa = pred.index_axis_mut(Axis(0), a);
+            pa.assign(&flat.slice(s![.., a * k..(a + 1) * k]));
+            pa += &intercepts.row(a);
+        }
+        pred
+    }
+
+    /// `Σᵢ wᵢ‖yᵢ − ŷᵢ‖²/(Σw·k)`; an error when it overflows (held-out
+    /// predictions can overflow where the training fit did not: an error,
+    /// not a NaN that breaks the selection).
+    fn mse(&self, pred: ArrayView2<F>, n_iter: usize) -> Result<F> {
+        let mut sq = F::zero();
+        for (i, (p_row, t_row)) in pred.rows().into_iter().zip(self.y.rows()).enumerate() {
+            let row = Zip::from(&p_row)
+                .and(&t_row)
+                .fold(F::zero(), |acc, &p, &t| acc + (p - t) * (p - t));
+            sq += match self.weight {
+                Some(w) => w[i] * row,
+                None => row,
+            };
+        }
+        let mse = sq / self.denominator;
+        if mse.is_finite() {
+            Ok(mse)
+        } else {
+            Err(Error::NonFiniteSolution { n_iter })
+        }
     }
 }
 
@@ -424,6 +684,31 @@ pub struct CvFit<F = f64> {
     pub l1_ratio: F,
     /// The model refit on all data at `(l1_ratio, alpha_min)`.
     pub fit: Fit<F>,
+    /// The relaxed-lasso cross-validation, when asked for with
+    /// [`ElasticNetCv::relax`].
+    pub relaxed: Option<RelaxedCv<F>>,
+}
+
+/// Cross-validation of the relaxed lasso ([`ElasticNetCv::relax`]): the
+/// held-out MSE of `gamma·β(alpha) + (1 − gamma)·β_LS(alpha)` for every
+/// `gamma`, `l1_ratio` and alpha of the grids, and the best of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelaxedCv<F = f64> {
+    /// The `gamma`s compared, in the order given.
+    pub gammas: Vec<F>,
+    /// Mean held-out MSE, n_gammas × n_l1_ratios × n_alphas (the alphas of
+    /// [`CvFit::alphas`]). The row of `gamma = 1` equals [`CvFit::mse_mean`].
+    pub mse_mean: Array3<F>,
+    /// Its standard error, as [`CvFit::mse_se`].
+    pub mse_se: Array3<F>,
+    /// The chosen `gamma`.
+    pub gamma: F,
+    /// The chosen alpha.
+    pub alpha: F,
+    /// The chosen `l1_ratio`.
+    pub l1_ratio: F,
+    /// The relaxed model at `(gamma, l1_ratio, alpha)`, refit on all data.
+    pub model: LinearModel<F>,
 }
 
 #[cfg(feature = "plot")]

@@ -1,7 +1,8 @@
 //! [`ElasticNet`]: the exact minimiser of the objective, with a certificate.
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
+use crate::solver::features::FeatureSettings;
 use crate::solver::problem::{Layout, Problem};
 use crate::solver::{ColumnSolution, Options, Penalty, Solver, solve_targets};
 use crate::{Error, Float, LinearModel, Result, check};
@@ -85,7 +86,7 @@ pub struct ElasticNet<F = f64> {
     tol: F,
     max_iter: usize,
     solver: Solver,
-    positive: bool,
+    features: FeatureSettings<F>,
     warm_start: Option<Array2<F>>,
 }
 
@@ -100,7 +101,7 @@ impl<F: Float> ElasticNet<F> {
             tol: F::cast(1e-4),
             max_iter: 1000,
             solver: Solver::CoordinateDescent,
-            positive: false,
+            features: FeatureSettings::default(),
             warm_start: None,
         }
     }
@@ -149,16 +150,39 @@ impl<F: Float> ElasticNet<F> {
         self
     }
 
-    /// Constrain every coefficient to be `≥ 0` (default `false`).
+    /// Constrain every coefficient to be `≥ 0` (default `false`): the
+    /// special case `lower = 0` of [`bounds`](Self::bounds) (combined with
+    /// given bounds, the larger lower bound wins).
     pub fn positive(mut self, positive: bool) -> Self {
-        self.positive = positive;
+        self.features.positive = positive;
+        self
+    }
+
+    /// Per-feature penalty factors `vⱼ ≥ 0` (length p, default all 1): the
+    /// penalty becomes `Σⱼ vⱼ·(λ₁|wⱼ| + λ₂/2·wⱼ²)`. `vⱼ = 0` leaves feature
+    /// `j` unpenalized (it is always in the model). Factors are used as
+    /// given, not rescaled (glmnet rescales them to sum to p; multiply by
+    /// `p/Σv` to reproduce it): a factor of 1 everywhere is no factor.
+    pub fn penalty_factor(mut self, factor: Array1<F>) -> Self {
+        self.features.factor = Some(factor);
+        self
+    }
+
+    /// Per-feature bounds `lowerⱼ ≤ wⱼ ≤ upperⱼ` on the original-scale
+    /// coefficients (length p each; `lowerⱼ` in `[-inf, 0]`, `upperⱼ` in
+    /// `[0, inf]`, so the zero model is always feasible, as in glmnet).
+    /// Coordinate descent clips each exact coordinate update to its
+    /// interval, which keeps it exact (the 1-D problem is convex).
+    pub fn bounds(mut self, lower: Array1<F>, upper: Array1<F>) -> Self {
+        self.features.lower = Some(lower);
+        self.features.upper = Some(upper);
         self
     }
 
     /// Start from this model's weights instead of zeros (its bias is not
     /// needed: the intercept is exact given the weights). Its shape is
     /// checked by [`fit`](Self::fit); with [`positive`](Self::positive),
-    /// its negative weights start at 0.
+    /// its weights start clipped to the bounds.
     pub fn warm_start(mut self, model: &LinearModel<F>) -> Self {
         self.warm_start = Some(model.weight.clone());
         self
@@ -200,9 +224,54 @@ impl<F: Float> ElasticNet<F> {
     ///   overflows, or the solver's coefficients, objective or duality gap
     ///   are not finite (data too badly scaled for the float type).
     pub fn fit(&self, x: ArrayView2<F>, y: ArrayView2<F>) -> Result<Fit<F>> {
+        self.fit_inner(x, y, None)
+    }
+
+    /// Fits with a weight `wᵢ ≥ 0` per row: the squared error becomes
+    /// `1/(2Σw)·Σᵢ wᵢ(yᵢ − xᵢW − b)²` (scikit-learn's `sample_weight`).
+    /// Means, standardization and the stopping rule's `‖y − ȳ‖²` are
+    /// weighted; a weight of 0 is the same as leaving the row out.
+    ///
+    /// # Errors
+    ///
+    /// As [`fit`](Self::fit), plus [`Error::ShapeMismatch`] when there is
+    /// not one weight per row, [`Error::NonFinite`] for a NaN or infinite
+    /// weight and [`Error::InvalidParameter`] (`sample_weight`) for a
+    /// negative weight or weights that are all 0.
+    ///
+    /// ```
+    /// use elasticnet::{ElasticNet, datasets};
+    /// use ndarray::Array1;
+    /// let d = datasets::diabetes();
+    /// // Doubling every weight changes nothing; weights 2 = repeated rows.
+    /// let w = Array1::from_elem(d.x.nrows(), 2.0);
+    /// let a = ElasticNet::lasso(0.5).tol(1e-10).fit(d.x.view(), d.y.view())?;
+    /// let b = ElasticNet::lasso(0.5).tol(1e-10).fit_weighted(d.x.view(), d.y.view(), w.view())?;
+    /// assert!((&a.model.weight - &b.model.weight).iter().all(|e| e.abs() < 1e-6));
+    /// # Ok::<(), elasticnet::Error>(())
+    /// ```
+    pub fn fit_weighted(
+        &self,
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        sample_weight: ArrayView1<F>,
+    ) -> Result<Fit<F>> {
+        self.fit_inner(x, y, Some(sample_weight))
+    }
+
+    fn fit_inner(
+        &self,
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        sample_weight: Option<ArrayView1<F>>,
+    ) -> Result<Fit<F>> {
         self.validate()?;
         check::xy(x, y)?;
+        if let Some(sw) = sample_weight {
+            check::sample_weight(sw, x.nrows())?;
+        }
         let (n_features, n_targets) = (x.ncols(), y.ncols());
+        self.features.validate(n_features)?;
         if let Some(w0) = &self.warm_start {
             if w0.dim() != (n_features, n_targets) {
                 return Err(Error::ShapeMismatch {
@@ -213,26 +282,36 @@ impl<F: Float> ElasticNet<F> {
             }
             check::finite("warm start weight", w0.view())?;
         }
-        let problem = Problem::new(x, y, self.fit_intercept, self.standardize, Layout::Auto);
+        let problem = Problem::new(
+            x,
+            y,
+            sample_weight,
+            self.fit_intercept,
+            self.standardize,
+            Layout::Auto,
+        );
         check::representable(&problem)?;
+        let features = self.features.build(&problem);
         let mut w = match &self.warm_start {
             Some(w0) => problem.to_kernel_scale(w0.view()),
             None => vec![Array1::zeros(n_features); n_targets],
         };
-        if self.positive {
-            // Start feasible: the duality gap only certifies points with
-            // w ≥ 0, and FISTA checks it before its first step.
-            for wl in &mut w {
-                wl.mapv_inplace(|v| v.max(F::zero()));
-            }
+        // Start feasible: the duality gap only certifies points inside the
+        // bounds, and FISTA checks it before its first step.
+        for wl in &mut w {
+            ndarray::Zip::from(wl)
+                .and(&features.lower)
+                .and(&features.upper)
+                .for_each(|v, &lo, &hi| *v = v.max(lo).min(hi));
         }
-        let solutions = solve_targets(&problem, &mut w, &self.penalty(x.nrows()), &self.options());
+        let pen = Penalty::from_alpha(self.alpha, self.l1_ratio, x.nrows(), &features);
+        let solutions = solve_targets(&problem, &mut w, &pen, &self.options());
         Fit::from_solutions(&problem, &w, &solutions)
     }
 
-    /// The penalty in kernel units for `n_samples` rows.
-    pub(crate) fn penalty(&self, n_samples: usize) -> Penalty<F> {
-        Penalty::from_alpha(self.alpha, self.l1_ratio, n_samples, self.positive)
+    /// Replaces the factors, bounds and `positive` at once.
+    pub(crate) fn set_feature_settings(&mut self, features: FeatureSettings<F>) {
+        self.features = features;
     }
 
     pub(crate) fn options(&self) -> Options<F> {

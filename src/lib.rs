@@ -66,7 +66,7 @@ mod solver;
 mod stream;
 mod train;
 
-pub use cv::{CvFit, ElasticNetCv};
+pub use cv::{CvFit, ElasticNetCv, RelaxedCv};
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
@@ -77,7 +77,7 @@ pub use estimator::{ElasticNet, Fit};
 pub use float::Float;
 pub use loss::ElasticLoss;
 pub use model::LinearModel;
-pub use path::{ElasticNetPath, Path, RIDGE_GRID_L1_RATIO};
+pub use path::{ElasticNetPath, Path, RIDGE_GRID_L1_RATIO, RelaxedPath};
 pub use scale::StandardScaler;
 pub use solver::Solver;
 pub use stream::{

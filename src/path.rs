@@ -1,9 +1,10 @@
 //! [`ElasticNetPath`]: solutions for a whole grid of `alpha`s, from the
 //! all-zero model down to little regularization.
 
-use ndarray::{Array1, Array2, Array3, ArrayView2, Axis};
+use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, Axis};
 
 use crate::solver::cd::coordinate_descent;
+use crate::solver::features::{FeaturePenalty, FeatureSettings};
 use crate::solver::problem::{Layout, Problem};
 use crate::solver::{ColumnSolution, Options, Penalty, Solver, solve_column};
 use crate::{Error, Float, LinearModel, Result, check};
@@ -87,6 +88,8 @@ pub struct ElasticNetPath<F = f64> {
     tol: F,
     max_iter: usize,
     screening: bool,
+    features: FeatureSettings<F>,
+    relax: bool,
 }
 
 impl<F: Float> ElasticNetPath<F> {
@@ -102,6 +105,8 @@ impl<F: Float> ElasticNetPath<F> {
             tol: F::cast(1e-4),
             max_iter: 1000,
             screening: true,
+            features: FeatureSettings::default(),
+            relax: false,
         }
     }
 
@@ -156,6 +161,40 @@ impl<F: Float> ElasticNetPath<F> {
         self
     }
 
+    /// Constrain every coefficient to be `≥ 0` (default `false`), as
+    /// [`ElasticNet::positive`](crate::ElasticNet::positive).
+    pub fn positive(mut self, positive: bool) -> Self {
+        self.features.positive = positive;
+        self
+    }
+
+    /// Per-feature penalty factors, as
+    /// [`ElasticNet::penalty_factor`](crate::ElasticNet::penalty_factor).
+    /// Features with factor 0 are fitted (by least squares) already at
+    /// `alpha_max`, and `alpha_max` is taken over the penalized features
+    /// (see [the grid](#the-grid)).
+    pub fn penalty_factor(mut self, factor: ndarray::Array1<F>) -> Self {
+        self.features.factor = Some(factor);
+        self
+    }
+
+    /// Per-feature coefficient bounds, as
+    /// [`ElasticNet::bounds`](crate::ElasticNet::bounds).
+    pub fn bounds(mut self, lower: ndarray::Array1<F>, upper: ndarray::Array1<F>) -> Self {
+        self.features.lower = Some(lower);
+        self.features.upper = Some(upper);
+        self
+    }
+
+    /// Also compute the relaxed fits (default `false`; glmnet's
+    /// `relax = TRUE`): at each alpha, the unpenalized least-squares refit
+    /// on the features the penalized fit selected (within the bounds), in
+    /// [`Path::relaxed`]. [`Path::relaxed_model`] blends the two.
+    pub fn relax(mut self, relax: bool) -> Self {
+        self.relax = relax;
+        self
+    }
+
     /// Checks every hyper-parameter against the table on [`ElasticNetPath`].
     ///
     /// # Errors
@@ -188,60 +227,118 @@ impl<F: Float> ElasticNetPath<F> {
     /// [`validate`](Self::validate), and [`Error::NonFiniteSolution`] when
     /// the automatic grid overflows (`alpha_max` not finite).
     pub fn fit(&self, x: ArrayView2<F>, y: ArrayView2<F>) -> Result<Path<F>> {
+        self.fit_inner(x, y, None)
+    }
+
+    /// Fits the path with a weight per row, as
+    /// [`ElasticNet::fit_weighted`](crate::ElasticNet::fit_weighted); the
+    /// automatic grid uses the weighted correlations.
+    ///
+    /// # Errors
+    ///
+    /// As [`fit`](Self::fit) and
+    /// [`ElasticNet::fit_weighted`](crate::ElasticNet::fit_weighted).
+    pub fn fit_weighted(
+        &self,
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        sample_weight: ArrayView1<F>,
+    ) -> Result<Path<F>> {
+        self.fit_inner(x, y, Some(sample_weight))
+    }
+
+    fn fit_inner(
+        &self,
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        sample_weight: Option<ArrayView1<F>>,
+    ) -> Result<Path<F>> {
         self.validate()?;
         check::xy(x, y)?;
-        let problem = Problem::new(x, y, self.fit_intercept, self.standardize, Layout::Auto);
+        if let Some(sw) = sample_weight {
+            check::sample_weight(sw, x.nrows())?;
+        }
+        self.features.validate(x.ncols())?;
+        let problem = Problem::new(
+            x,
+            y,
+            sample_weight,
+            self.fit_intercept,
+            self.standardize,
+            Layout::Auto,
+        );
+        check::representable(&problem)?;
+        let features = self.features.build(&problem);
         let alphas = match &self.alphas {
             Some(given) => sorted_descending(given),
-            None => alpha_grid(&problem, self.l1_ratio, self.n_alphas, self.eps),
+            None => alpha_grid(&problem, &features, self.l1_ratio, self.n_alphas, self.eps),
         };
-        self.fit_problem(&problem, &alphas)
+        self.fit_problem(&problem, &features, &alphas)
+    }
+
+    /// Replaces the factors, bounds and `positive` at once.
+    pub(crate) fn set_feature_settings(&mut self, features: FeatureSettings<F>) {
+        self.features = features;
     }
 
     /// The path on an already preprocessed problem (cross-validation folds
     /// reuse this).
-    pub(crate) fn fit_problem(&self, problem: &Problem<F>, alphas: &[F]) -> Result<Path<F>> {
+    pub(crate) fn fit_problem(
+        &self,
+        problem: &Problem<F>,
+        features: &FeaturePenalty<F>,
+        alphas: &[F],
+    ) -> Result<Path<F>> {
         check::representable(problem)?;
         let n_targets = problem.yty.len();
         let targets: Vec<usize> = (0..n_targets).collect();
-        let run = |&target: &usize| self.column_path(problem, target, alphas);
+        let run = |&target: &usize| self.column_path(problem, features, target, alphas);
         #[cfg(feature = "rayon")]
-        let columns: Vec<Vec<(Array1<F>, ColumnSolution<F>)>> = {
+        let columns: Vec<Vec<PathPoint<F>>> = {
             use rayon::prelude::*;
             targets.par_iter().map(run).collect()
         };
         #[cfg(not(feature = "rayon"))]
-        let columns: Vec<Vec<(Array1<F>, ColumnSolution<F>)>> = targets.iter().map(run).collect();
-        Path::assemble(problem, alphas, &columns)
+        let columns: Vec<Vec<PathPoint<F>>> = targets.iter().map(run).collect();
+        Path::assemble(problem, alphas, &columns, self.relax)
     }
 
-    /// The path of one target column: warm starts down the grid, strong-rule
-    /// candidates at each alpha.
-    fn column_path(
-        &self,
-        problem: &Problem<F>,
-        target: usize,
-        alphas: &[F],
-    ) -> Vec<(Array1<F>, ColumnSolution<F>)> {
-        let n_samples = problem.n_samples;
-        let opts = Options {
+    fn options(&self) -> Options<F> {
+        Options {
             tol: self.tol,
             max_iter: self.max_iter,
             solver: Solver::CoordinateDescent,
-        };
-        let mut w = Array1::zeros(problem.n_features());
-        // z = X̃ᵀr at the previous solution; at w = 0 it is X̃ᵀỹ, and the
-        // previous "alpha" is this column's own alpha_max.
+        }
+    }
+
+    /// The path of one target column: warm starts down the grid, strong-rule
+    /// candidates at each alpha, and the relaxed refits if asked for.
+    fn column_path(
+        &self,
+        problem: &Problem<F>,
+        features: &FeaturePenalty<F>,
+        target: usize,
+        alphas: &[F],
+    ) -> Vec<PathPoint<F>> {
+        let n_samples = problem.n_samples;
+        let opts = self.options();
+        // At alpha_max only the unpenalized features are non-zero.
+        let mut w = null_fit(problem, features, target, &null_fit_options());
+        // z = X̃ᵀr at the previous solution; the previous "alpha" is this
+        // column's own alpha_max (in l1_reg units).
         let mut z = problem.correlations(target, w.view()).z;
-        let mut l1_prev = z.iter().fold(F::zero(), |a, v| a.max(v.abs()));
-        let mut out = Vec::with_capacity(alphas.len());
+        let mut l1_prev = max_score(&z, features);
+        let mut out: Vec<PathPoint<F>> = Vec::with_capacity(alphas.len());
         for &alpha in alphas {
-            let pen = Penalty::from_alpha(alpha, self.l1_ratio, n_samples, false);
+            let pen = Penalty::from_alpha(alpha, self.l1_ratio, n_samples, features);
             let solution = if pen.l1_reg > F::zero() {
                 let candidates = self.screening.then(|| {
                     let cut = pen.l1_reg + pen.l1_reg - l1_prev;
                     (0..w.len())
-                        .filter(|&j| w[j] != F::zero() || z[j].abs() >= cut)
+                        .filter(|&j| {
+                            let v = features.factor[j];
+                            w[j] != F::zero() || v == F::zero() || z[j].abs() >= v * cut
+                        })
                         .collect()
                 });
                 let (solution, z_next) =
@@ -253,10 +350,127 @@ impl<F: Float> ElasticNetPath<F> {
                 // No L1 term: nothing to screen (and ridge is solved directly).
                 solve_column(problem, target, &mut w, &pen, &opts, None)
             };
-            out.push((w.clone(), solution));
+            let relaxed = self.relax.then(|| {
+                let support: Vec<usize> = (0..w.len()).filter(|&j| w[j] != F::zero()).collect();
+                // Consecutive alphas often select the same features.
+                match out.last().and_then(|prev| prev.relaxed.as_ref()) {
+                    Some(prev) if prev.support == support => prev.clone(),
+                    _ => Refit::new(problem, features, target, support, &w, &opts),
+                }
+            });
+            out.push(PathPoint {
+                w: w.clone(),
+                solution,
+                relaxed,
+            });
         }
         out
     }
+}
+
+/// One alpha of one target column's path.
+struct PathPoint<F> {
+    w: Array1<F>,
+    solution: ColumnSolution<F>,
+    relaxed: Option<Refit<F>>,
+}
+
+/// The unpenalized least-squares refit on a support.
+#[derive(Debug, Clone)]
+struct Refit<F> {
+    support: Vec<usize>,
+    w: Array1<F>,
+    solution: ColumnSolution<F>,
+}
+
+impl<F: Float> Refit<F> {
+    /// Least squares on `support` (every other coordinate fixed at 0, the
+    /// bounds kept), from `start`.
+    fn new(
+        problem: &Problem<F>,
+        features: &FeaturePenalty<F>,
+        target: usize,
+        support: Vec<usize>,
+        start: &Array1<F>,
+        opts: &Options<F>,
+    ) -> Self {
+        let restricted = features.restricted_to(&support);
+        let mut w = start.clone();
+        for (j, v) in w.iter_mut().enumerate() {
+            *v = v.max(restricted.lower[j]).min(restricted.upper[j]);
+        }
+        let solution = solve_column(
+            problem,
+            target,
+            &mut w,
+            &Penalty::none(&restricted),
+            opts,
+            None,
+        );
+        Self {
+            support,
+            w,
+            solution,
+        }
+    }
+}
+
+/// The solution at `alpha_max` and above: the unpenalized features
+/// (factor 0) fitted by least squares within their bounds, every other
+/// coefficient 0.
+fn null_fit<F: Float>(
+    problem: &Problem<F>,
+    features: &FeaturePenalty<F>,
+    target: usize,
+    opts: &Options<F>,
+) -> Array1<F> {
+    let p = problem.n_features();
+    let free: Vec<usize> = (0..p)
+        .filter(|&j| features.factor[j] == F::zero())
+        .collect();
+    if free.is_empty() {
+        return Array1::zeros(p);
+    }
+    Refit::new(problem, features, target, free, &Array1::zeros(p), opts).w
+}
+
+/// Settings of [`null_fit`]: independent of the path's own, so that the
+/// grid and every path built on it start from the same point.
+fn null_fit_options<F: Float>() -> Options<F> {
+    Options {
+        tol: F::cast(1e-10).max(F::cast(100.0) * F::epsilon()),
+        max_iter: 10_000,
+        solver: Solver::CoordinateDescent,
+    }
+}
+
+/// `maxⱼ sⱼ/vⱼ` over penalized features, where `sⱼ` is how far `zⱼ` pushes
+/// `wⱼ = 0` in a direction its bounds allow: the smallest `l1_reg` at which
+/// every penalized coefficient stays 0.
+fn max_score<F: Float>(z: &Array1<F>, features: &FeaturePenalty<F>) -> F {
+    let mut best = F::zero();
+    for (j, &zj) in z.iter().enumerate() {
+        let v = features.factor[j];
+        if v > F::zero() {
+            best = best.max(push(zj, features, j) / v);
+        }
+    }
+    best
+}
+
+/// How strongly `zⱼ` pushes `wⱼ` away from 0 where the bounds allow it.
+fn push<F: Float>(zj: F, features: &FeaturePenalty<F>, j: usize) -> F {
+    let up = if features.upper[j] > F::zero() {
+        zj
+    } else {
+        F::zero()
+    };
+    let down = if features.lower[j] < F::zero() {
+        -zj
+    } else {
+        F::zero()
+    };
+    up.max(down).max(F::zero())
 }
 
 /// The results of [`ElasticNetPath::fit`], alpha by alpha.
@@ -273,6 +487,32 @@ pub struct Path<F = f64> {
     /// Duality gap of `L` at each alpha (summed over output columns).
     pub duality_gaps: Array1<F>,
     /// Whether each alpha's fit met the stopping rule for every column.
+    pub converged: Vec<bool>,
+    /// The relaxed refits, when the path was fitted with
+    /// [`relax(true)`](ElasticNetPath::relax).
+    pub relaxed: Option<RelaxedPath<F>>,
+}
+
+/// The relaxed lasso along a path (glmnet's `relax = TRUE`): at each alpha,
+/// the unpenalized least-squares refit on the features the penalized fit
+/// selected (weighted, with the intercept, within the bounds; features
+/// outside the support stay at 0).
+///
+/// For `gamma ∈ [0, 1]` the relaxed model at alpha `i` is
+/// `gamma·β(i) + (1 − gamma)·β_LS(i)` (weights and intercepts alike):
+/// `gamma = 1` is the penalized fit, `gamma = 0` the refit
+/// ([`Path::relaxed_model`]).
+///
+/// A support with collinear columns (or more features than rows) has no
+/// unique least-squares solution; coordinate descent then returns one of
+/// them, and [`converged`](Self::converged) says whether it was certified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelaxedPath<F = f64> {
+    /// Refit coefficients on the original scale, `n_alphas × p × k`.
+    pub coefs: Array3<F>,
+    /// Refit intercepts, `n_alphas × k`.
+    pub intercepts: Array2<F>,
+    /// Whether each alpha's refit met the stopping rule for every column.
     pub converged: Vec<bool>,
 }
 
@@ -299,6 +539,63 @@ impl<F: Float> Path<F> {
         )
     }
 
+    /// The relaxed model at the `i`-th alpha:
+    /// `gamma·model(i) + (1 − gamma)·refit(i)` (see [`RelaxedPath`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] for `gamma` outside `[0, 1]`, or
+    /// (`relax`) for a path fitted without [`relax(true)`](ElasticNetPath::relax).
+    ///
+    /// # Panics
+    ///
+    /// If `i ≥ len()`.
+    ///
+    /// ```
+    /// use elasticnet::{ElasticNetPath, datasets};
+    /// let d = datasets::diabetes();
+    /// let path = ElasticNetPath::new(1.0).n_alphas(20).relax(true)
+    ///     .fit(d.x.view(), d.y.view())?;
+    /// let lasso = path.model(10);
+    /// let refit = path.relaxed_model(10, 0.0)?;
+    /// // Same features, larger (less shrunk) coefficients on the whole.
+    /// for (a, b) in lasso.weight.iter().zip(refit.weight.iter()) {
+    ///     assert_eq!(*a == 0.0, *b == 0.0);
+    /// }
+    /// assert_eq!(path.relaxed_model(10, 1.0)?, lasso);
+    /// # Ok::<(), elasticnet::Error>(())
+    /// ```
+    pub fn relaxed_model(&self, i: usize, gamma: F) -> Result<LinearModel<F>> {
+        check::unit_interval("gamma", gamma)?;
+        let relaxed = self.relaxed.as_ref().ok_or(Error::InvalidParameter {
+            name: "relax",
+            value: 0.0,
+            expected: "a path fitted with relax(true)",
+        })?;
+        let blend = |a: ndarray::ArrayView1<F>, b: ndarray::ArrayView1<F>| {
+            ndarray::Zip::from(&a).and(&b).map_collect(|&a, &b| {
+                if gamma == F::one() {
+                    a
+                } else if gamma == F::zero() {
+                    b
+                } else {
+                    gamma * a + (F::one() - gamma) * b
+                }
+            })
+        };
+        let pen = self.coefs.index_axis(Axis(0), i);
+        let refit = relaxed.coefs.index_axis(Axis(0), i);
+        let mut weight = Array2::zeros(pen.raw_dim());
+        for (mut col, (a, b)) in weight
+            .axis_iter_mut(Axis(1))
+            .zip(pen.axis_iter(Axis(1)).zip(refit.axis_iter(Axis(1))))
+        {
+            col.assign(&blend(a, b));
+        }
+        let bias = blend(self.intercepts.row(i), relaxed.intercepts.row(i));
+        Ok(LinearModel::from_parameters(weight, bias))
+    }
+
     /// Number of non-zero coefficients at the `i`-th alpha.
     ///
     /// # Panics
@@ -316,7 +613,8 @@ impl<F: Float> Path<F> {
     fn assemble(
         problem: &Problem<F>,
         alphas: &[F],
-        columns: &[Vec<(Array1<F>, ColumnSolution<F>)>],
+        columns: &[Vec<PathPoint<F>>],
+        relax: bool,
     ) -> Result<Self> {
         let n_alphas = alphas.len();
         let (p, k) = (problem.n_features(), columns.len());
@@ -326,16 +624,44 @@ impl<F: Float> Path<F> {
         let mut n_iter = vec![0; n_alphas];
         let mut gaps = Array1::zeros(n_alphas);
         let mut converged = vec![true; n_alphas];
+        let mut relaxed = relax.then(|| RelaxedPath {
+            coefs: Array3::zeros((n_alphas, p, k)),
+            intercepts: Array2::zeros((n_alphas, k)),
+            converged: vec![true; n_alphas],
+        });
         for i in 0..n_alphas {
-            let w: Vec<Array1<F>> = columns.iter().map(|c| c[i].0.clone()).collect();
+            let w: Vec<Array1<F>> = columns.iter().map(|c| c[i].w.clone()).collect();
             let (weight, bias) = problem.to_original_scale(&w);
             coefs.index_axis_mut(Axis(0), i).assign(&weight);
             intercepts.row_mut(i).assign(&bias);
             for column in columns {
-                let s = &column[i].1;
+                let s = &column[i].solution;
                 n_iter[i] = n_iter[i].max(s.n_iter);
                 gaps[i] += s.gap / m;
                 converged[i] &= s.converged;
+            }
+            if let Some(relaxed) = &mut relaxed {
+                let refits: Vec<&Refit<F>> = columns
+                    .iter()
+                    .map(|c| c[i].relaxed.as_ref().expect("relax computes every refit"))
+                    .collect();
+                let w: Vec<Array1<F>> = refits.iter().map(|r| r.w.clone()).collect();
+                let (weight, bias) = problem.to_original_scale(&w);
+                relaxed.coefs.index_axis_mut(Axis(0), i).assign(&weight);
+                relaxed.intercepts.row_mut(i).assign(&bias);
+                relaxed.converged[i] = refits.iter().all(|r| r.solution.converged);
+            }
+        }
+        if let Some(relaxed) = &relaxed {
+            if relaxed
+                .coefs
+                .iter()
+                .chain(relaxed.intercepts.iter())
+                .any(|v| !v.is_finite())
+            {
+                return Err(Error::NonFiniteSolution {
+                    n_iter: n_iter.iter().sum(),
+                });
             }
         }
         // A non-finite grid (alpha_max = maxⱼ|x̃ⱼᵀỹ|/m overflows) or gap is
@@ -358,24 +684,44 @@ impl<F: Float> Path<F> {
             n_iter,
             duality_gaps: gaps,
             converged,
+            relaxed,
         })
     }
 }
 
 /// `alpha_max` of `problem` at `l1_ratio` (see [`ElasticNetPath`]), nudged
-/// up if needed so that `m·alpha_max·l1_ratio` — the threshold the solver
-/// compares with — is not below `max|x̃ⱼᵀỹ|` after rounding: the solution
-/// at `alpha_max` is exactly zero.
-pub(crate) fn alpha_max<F: Float>(problem: &Problem<F>, l1_ratio: F) -> F {
+/// up if needed so that `vⱼ·m·alpha_max·l1_ratio` — the threshold the solver
+/// compares with — is not below any feature's push `|x̃ⱼᵀr₀|` after
+/// rounding: the solution at `alpha_max` is exactly zero on every penalized
+/// feature. `r₀` is the residual of [`null_fit`] (`ỹ` without factor-0
+/// features). 0 when no feature is penalized.
+pub(crate) fn alpha_max<F: Float>(
+    problem: &Problem<F>,
+    features: &FeaturePenalty<F>,
+    l1_ratio: F,
+) -> F {
     let l1_ratio = l1_ratio.max(F::cast(RIDGE_GRID_L1_RATIO));
-    let w0 = Array1::zeros(problem.n_features());
-    let max_corr = (0..problem.yty.len())
-        .map(|l| problem.correlations(l, w0.view()).z)
-        .fold(F::zero(), |a, z| z.iter().fold(a, |a, v| a.max(v.abs())));
+    let opts = null_fit_options();
+    let zs: Vec<Array1<F>> = (0..problem.yty.len())
+        .map(|l| {
+            let w0 = null_fit(problem, features, l, &opts);
+            problem.correlations(l, w0.view()).z
+        })
+        .collect();
+    let max_score = zs
+        .iter()
+        .fold(F::zero(), |a, z| a.max(max_score(z, features)));
     let n_samples = problem.n_samples;
-    let mut alpha = max_corr / (F::from_usize_lossy(n_samples) * l1_ratio);
+    let mut alpha = max_score / (F::from_usize_lossy(n_samples) * l1_ratio);
     for _ in 0..8 {
-        if Penalty::from_alpha(alpha, l1_ratio, n_samples, false).l1_reg >= max_corr {
+        let l1_reg = Penalty::from_alpha(alpha, l1_ratio, n_samples, features).l1_reg;
+        let holds = zs.iter().all(|z| {
+            z.iter().enumerate().all(|(j, &zj)| {
+                let v = features.factor[j];
+                v == F::zero() || v * l1_reg >= push(zj, features, j)
+            })
+        });
+        if holds {
             break;
         }
         alpha *= F::one() + F::epsilon();
@@ -387,11 +733,12 @@ pub(crate) fn alpha_max<F: Float>(problem: &Problem<F>, l1_ratio: F) -> F {
 /// (all equal to 0 when `alpha_max = 0`, i.e. `y` is constant).
 pub(crate) fn alpha_grid<F: Float>(
     problem: &Problem<F>,
+    features: &FeaturePenalty<F>,
     l1_ratio: F,
     n_alphas: usize,
     eps: F,
 ) -> Vec<F> {
-    let top = alpha_max(problem, l1_ratio);
+    let top = alpha_max(problem, features, l1_ratio);
     if n_alphas == 1 {
         return vec![top];
     }

@@ -1,6 +1,6 @@
 //! [`StandardScaler`] and the column moments that standardization uses.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
 
 use crate::{Error, Float, Result, check};
 
@@ -43,7 +43,7 @@ impl<F: Float> StandardScaler<F> {
     /// [`Error::NonFinite`] if it holds NaN or infinity.
     pub fn fit(x: ArrayView2<F>) -> Result<Self> {
         check::matrix("x", x)?;
-        let (mean, scale) = column_moments(x, true);
+        let (mean, scale) = column_moments(x, true, None);
         Ok(Self { mean, scale })
     }
 
@@ -105,14 +105,22 @@ impl<F: Float> StandardScaler<F> {
 /// mean (`μ += Σd/m`) and the sum of squares (`Σd² − (Σd)²/m`), so a constant
 /// column gets its value back exactly as its mean and centres to exact zeros.
 ///
+/// With row weights `ω` (normalised to sum to `m`), every sum is weighted:
+/// `μ = Σᵢ ωᵢx_ij/m`, `σ² = Σᵢ ωᵢ(x_ij − μ)²/m`.
+///
 /// Each column is first divided by the power of two nearest below its
 /// largest `|x_ij|` (exact, so results are unchanged for ordinary data),
 /// so that squares neither overflow (values beyond `1e154`) nor underflow
 /// (below `1e-154`, where a genuine spread would otherwise look constant).
 /// A scale that is itself not representable (0 or infinite) is replaced by
 /// 1 too.
-pub(crate) fn column_moments<F: Float>(x: ArrayView2<F>, center: bool) -> (Array1<F>, Array1<F>) {
+pub(crate) fn column_moments<F: Float>(
+    x: ArrayView2<F>,
+    center: bool,
+    weights: Option<ArrayView1<F>>,
+) -> (Array1<F>, Array1<F>) {
     let m = F::from_usize_lossy(x.nrows().max(1));
+    let weight = |i: usize| weights.map_or(F::one(), |w| w[i]);
     let mut max_abs = Array1::<F>::zeros(x.ncols());
     for row in x.rows() {
         Zip::from(&mut max_abs)
@@ -122,17 +130,19 @@ pub(crate) fn column_moments<F: Float>(x: ArrayView2<F>, center: bool) -> (Array
     let unit = max_abs.mapv(power_of_two_below);
     let mut mean = Array1::<F>::zeros(x.ncols());
     if center {
-        for row in x.rows() {
+        for (i, row) in x.rows().into_iter().enumerate() {
+            let wi = weight(i);
             Zip::from(&mut mean)
                 .and(&row)
                 .and(&unit)
-                .for_each(|mu, &v, &u| *mu += v / u);
+                .for_each(|mu, &v, &u| *mu += wi * (v / u));
         }
         mean /= m;
     }
     let mut sq = Array1::<F>::zeros(x.ncols());
     let mut dev = Array1::<F>::zeros(x.ncols());
-    for row in x.rows() {
+    for (i, row) in x.rows().into_iter().enumerate() {
+        let wi = weight(i);
         Zip::from(&mut sq)
             .and(&mut dev)
             .and(&row)
@@ -140,8 +150,8 @@ pub(crate) fn column_moments<F: Float>(x: ArrayView2<F>, center: bool) -> (Array
             .and(&unit)
             .for_each(|s, e, &v, &mu, &u| {
                 let d = v / u - mu;
-                *s += d * d;
-                *e += d;
+                *s += wi * d * d;
+                *e += wi * d;
             });
     }
     if center {
@@ -173,18 +183,35 @@ pub(crate) fn column_moments<F: Float>(x: ArrayView2<F>, center: bool) -> (Array
 /// The column means alone, by the corrected two-pass formula
 /// `μ = Σx/m`, then `μ += Σ(x − μ)/m` (exact for a constant column): two
 /// passes over the rows, where [`column_moments`] needs three. For fits
-/// that centre without standardizing.
-pub(crate) fn column_means<F: Float>(x: ArrayView2<F>) -> Array1<F> {
+/// that centre without standardizing. With row weights `ω` (normalised to
+/// sum to `m`) both sums are weighted.
+pub(crate) fn column_means<F: Float>(
+    x: ArrayView2<F>,
+    weights: Option<ArrayView1<F>>,
+) -> Array1<F> {
     let m = F::from_usize_lossy(x.nrows().max(1));
     // Σ(x/m) rather than Σx/m, so that sums of huge values cannot overflow.
     let inv_m = F::one() / m;
-    let mut mean = x.fold_axis(Axis(0), F::zero(), |&acc, &v| acc + v * inv_m);
+    let mut mean = match weights {
+        None => x.fold_axis(Axis(0), F::zero(), |&acc, &v| acc + v * inv_m),
+        Some(w) => {
+            let mut mean = Array1::<F>::zeros(x.ncols());
+            for (row, &wi) in x.rows().into_iter().zip(w) {
+                let c = wi * inv_m;
+                Zip::from(&mut mean)
+                    .and(&row)
+                    .for_each(|mu, &v| *mu += v * c);
+            }
+            mean
+        }
+    };
     let mut dev = Array1::<F>::zeros(x.ncols());
-    for row in x.rows() {
+    for (i, row) in x.rows().into_iter().enumerate() {
+        let c = weights.map_or(F::one(), |w| w[i]) * inv_m;
         Zip::from(&mut dev)
             .and(&row)
             .and(&mean)
-            .for_each(|e, &v, &mu| *e += (v - mu) * inv_m);
+            .for_each(|e, &v, &mu| *e += (v - mu) * c);
     }
     mean += &dev;
     mean

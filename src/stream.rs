@@ -38,6 +38,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
 
 use crate::loss::sign;
 use crate::solver::Penalty;
+use crate::solver::features::FeaturePenalty;
 use crate::solver::gap::duality_gap;
 use crate::solver::problem::Residual;
 use crate::{
@@ -815,10 +816,11 @@ impl<F: Float> CoMoments<F> {
     ) -> Evaluation<F> {
         let half = F::cast(0.5);
         let m = F::from_usize_lossy(self.n);
+        let features = FeaturePenalty::uniform(model.n_features(), config.positive);
         let pen = Penalty {
             l1_reg: m * loss.l1,
             l2_reg: m * loss.l2,
-            positive: config.positive,
+            features: &features,
         };
         let (mut sq_total, mut gap_total, mut r2_total) = (F::zero(), F::zero(), F::zero());
         for l in 0..model.n_targets() {
@@ -835,16 +837,18 @@ impl<F: Float> CoMoments<F> {
                     r_norm2: self.rr[l],
                     y_dot_r: self.yr[l],
                     r: None,
+                    slack: F::zero(),
                 };
-                duality_gap(w, &residual, &pen) + half * m * rbar * rbar
+                duality_gap(w, &residual, &pen, None) + half * m * rbar * rbar
             } else {
                 let residual = Residual {
                     z: &self.xr.column(l) + &(&self.x_mean * (m * rbar)),
                     r_norm2: sq,
                     y_dot_r: self.yr[l] + m * self.y_mean[l] * rbar,
                     r: None,
+                    slack: F::zero(),
                 };
-                duality_gap(w, &residual, &pen)
+                duality_gap(w, &residual, &pen, None)
             };
             gap_total += gap;
             // R² as metrics::r2, a constant column included.

@@ -773,7 +773,6 @@ fn regression_proximal_solvers_handle_one_hot_pairs() {
 /// duality gap: a warm start of `4.9e44` on columns of size `1e-10` was
 /// certified "converged" with `L = 1.3e39` (the zero model has `L = 1e-21`).
 #[test]
-#[ignore = "bug in src/solver/problem.rs (Gram-form residual norm), being rewritten by the lead; see RELIABILITY.md"]
 fn regression_far_warm_start_is_not_certified_by_cancellation() {
     let x = array![
         [-2.337646484375e-10, 1.1358642578125e-9],
@@ -812,7 +811,6 @@ fn regression_far_warm_start_is_not_certified_by_cancellation() {
 /// squares fit never reports `converged` — even when the direct Cholesky
 /// solve found the exact solution — and always runs `max_iter` sweeps.
 #[test]
-#[ignore = "bug in src/solver/gap.rs (no certificate for l1 = l2 = 0), being rewritten by the lead; see RELIABILITY.md"]
 fn regression_least_squares_reports_convergence() {
     let d = datasets::make_regression(40, 5, 3, 1.0, 1);
     let fit = ElasticNet::lasso(0.0).fit(d.x.view(), d.y.view()).unwrap();

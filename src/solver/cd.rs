@@ -43,7 +43,7 @@
 
 use ndarray::{Array1, ArrayView1, ArrayView2, Axis};
 
-use super::gap::{duality_gap, primal};
+use super::gap::primal;
 use super::linalg::{axpy, dot};
 use super::problem::{Design, Problem};
 use super::{ColumnSolution, Options, Penalty};
@@ -108,7 +108,7 @@ fn column<'a, F: Float>(x: &ArrayView2<'a, F>, j: usize) -> &'a [F] {
 /// screening rule's survivors, sorted); coordinates outside it stay at their
 /// value in `w` (zero). The stopping rule still uses the duality gap of the
 /// *whole* problem, and when it fails, every excluded coordinate that
-/// violates its KKT condition `|zⱼ| ≤ l1` is brought back before the next
+/// violates its KKT condition (`|zⱼ| ≤ vⱼ·l1` where it can move) is brought back before the next
 /// sweep — so a screening rule can make the solve faster but never changes
 /// its answer. `None` sweeps every coordinate.
 pub(crate) fn coordinate_descent<F: Float>(
@@ -165,21 +165,25 @@ pub(crate) fn coordinate_descent<F: Float>(
     (solution, z)
 }
 
-/// Adds to `candidates` every coordinate outside it whose KKT condition
-/// fails (`|zⱼ| > l1`, or `zⱼ > l1` with `positive`); whether any did.
+/// Adds to `candidates` every coordinate outside it (so at 0) whose KKT
+/// condition fails — `zⱼ > vⱼ·l1` with room above 0, or `zⱼ < −vⱼ·l1` with
+/// room below; whether any did.
 fn bring_back_violators<F: Float>(
     candidates: &mut Vec<usize>,
     z: &Array1<F>,
     pen: &Penalty<F>,
 ) -> bool {
+    let features = pen.features;
     let mut inside = vec![false; z.len()];
     for &j in candidates.iter() {
         inside[j] = true;
     }
     let before = candidates.len();
     for (j, &zj) in z.iter().enumerate() {
-        let score = if pen.positive { zj } else { zj.abs() };
-        if !inside[j] && score > pen.l1_reg {
+        let a = features.factor[j] * pen.l1_reg;
+        let up = zj > a && features.upper[j] > F::zero();
+        let down = -zj > a && features.lower[j] < F::zero();
+        if !inside[j] && (up || down) {
             candidates.push(j);
         }
     }
@@ -200,20 +204,20 @@ fn sweep<F: Float>(
     coords: &[usize],
 ) -> F {
     let half = F::cast(0.5);
+    let features = pen.features;
     let mut decrease = F::zero();
     for &j in coords {
+        let v = features.factor[j];
         let norm2 = problem.col_norm2[j];
-        let curvature = norm2 + pen.l2_reg;
+        let curvature = norm2 + v * pen.l2_reg;
         let old = w[j];
         let new = if curvature > F::zero() {
             // tmp = xⱼᵀ(r + xⱼwⱼ): the correlation with wⱼ's own part added back.
             let tmp = state.correlation(j) + norm2 * old;
-            let shrunk = if pen.positive {
-                (tmp - pen.l1_reg).max(F::zero())
-            } else {
-                soft_threshold(tmp, pen.l1_reg)
-            };
-            shrunk / curvature
+            // The 1-D problem is convex: its minimiser over [lo, hi] is the
+            // unconstrained one, clipped.
+            let free = soft_threshold(tmp, v * pen.l1_reg) / curvature;
+            free.max(features.lower[j]).min(features.upper[j])
         } else {
             // An all-zero column (a constant column, centred) can't help.
             F::zero()
@@ -255,8 +259,7 @@ fn certify<'a, F: Float>(
     w: ArrayView1<F>,
     pen: &Penalty<F>,
 ) -> (F, F, State<'a, F>, Array1<F>) {
-    let res = problem.correlations(target, w);
-    let gap = duality_gap(w, &res, pen);
+    let (res, gap) = pen.gap(problem, target, w);
     let objective = primal(w, res.r_norm2, pen);
     let z = res.z.clone();
     let state = match &problem.design {
@@ -276,6 +279,7 @@ fn certify<'a, F: Float>(
 mod tests {
     use super::*;
     use crate::datasets::make_regression;
+    use crate::solver::features::FeaturePenalty;
     use crate::solver::problem::Layout;
     use crate::solver::{Options, Penalty, Solver};
 
@@ -285,11 +289,26 @@ mod tests {
     fn gram_and_residual_updates_agree() {
         let d = make_regression(80, 12, 4, 0.3, 5);
         for standardize in [false, true] {
-            let gram = Problem::new(d.x.view(), d.y.view(), true, standardize, Layout::Auto);
-            let dense = Problem::new(d.x.view(), d.y.view(), true, standardize, Layout::Dense);
+            let gram = Problem::new(
+                d.x.view(),
+                d.y.view(),
+                None,
+                true,
+                standardize,
+                Layout::Auto,
+            );
+            let dense = Problem::new(
+                d.x.view(),
+                d.y.view(),
+                None,
+                true,
+                standardize,
+                Layout::Dense,
+            );
             assert!(matches!(gram.design, Design::Gram { .. }));
             assert!(matches!(dense.design, Design::Dense { .. }));
-            let pen = Penalty::from_alpha(0.2, 0.7, 80, false);
+            let features = FeaturePenalty::uniform(12, false);
+            let pen = Penalty::from_alpha(0.2, 0.7, 80, &features);
             let opts = Options {
                 tol: 1e-13,
                 max_iter: 10_000,
@@ -314,8 +333,9 @@ mod tests {
     #[test]
     fn sweeps_never_increase_the_objective() {
         let d = make_regression(40, 60, 6, 1.0, 9);
-        let problem = Problem::new(d.x.view(), d.y.view(), true, false, Layout::Auto);
-        let pen = Penalty::from_alpha(0.05, 0.5, 40, false);
+        let problem = Problem::new(d.x.view(), d.y.view(), None, true, false, Layout::Auto);
+        let features = FeaturePenalty::uniform(60, false);
+        let pen = Penalty::from_alpha(0.05, 0.5, 40, &features);
         let mut w = Array1::zeros(60);
         let mut state = initial_state(&problem, 0, w.view());
         let all: Vec<usize> = (0..60).collect();

@@ -35,20 +35,17 @@ pub(crate) fn axpy<F: Float>(alpha: F, x: &[F], y: &mut [F]) {
     }
 }
 
-/// Solves `A·z = b` for symmetric positive definite `A` (n × n) by
-/// Cholesky factorisation `A = LLᵀ`; `None` if `A` is not (numerically)
+/// The Cholesky factor `L` (lower triangular, `A = LLᵀ`) of a symmetric
+/// positive definite `A` (n × n); `None` if `A` is not (numerically)
 /// positive definite.
-pub(crate) fn cholesky_solve<F: Float>(a: &Array2<F>, b: ArrayView1<F>) -> Option<Array1<F>> {
+pub(crate) fn cholesky<F: Float>(a: &Array2<F>) -> Option<Array2<F>> {
     let n = a.nrows();
     let mut l = Array2::<F>::zeros((n, n));
     for j in 0..n {
         // L_jj = sqrt(A_jj − Σ_{k<j} L_jk²)
         let row_j = l.row(j).to_owned();
-        let d = a[[j, j]]
-            - dot(
-                &row_j.as_slice().unwrap()[..j],
-                &row_j.as_slice().unwrap()[..j],
-            );
+        let row_j = &row_j.as_slice().expect("standard layout")[..j];
+        let d = a[[j, j]] - dot(row_j, row_j);
         if d.is_nan() || d <= F::epsilon() * a[[j, j]].abs() || d <= F::zero() {
             return None;
         }
@@ -58,17 +55,25 @@ pub(crate) fn cholesky_solve<F: Float>(a: &Array2<F>, b: ArrayView1<F>) -> Optio
         for i in j + 1..n {
             let s = {
                 let li = l.row(i);
-                let li = li.as_slice().unwrap();
-                dot(&li[..j], &row_j.as_slice().unwrap()[..j])
+                dot(&li.as_slice().expect("standard layout")[..j], row_j)
             };
             l[[i, j]] = (a[[i, j]] - s) / ljj;
         }
     }
-    // Forward substitution L u = b, then back substitution Lᵀ z = u.
+    Some(l)
+}
+
+/// Solves `LLᵀz = b` given the Cholesky factor `L`: forward substitution
+/// `Lu = b`, then back substitution `Lᵀz = u`.
+pub(crate) fn cholesky_solve_factored<F: Float>(l: &Array2<F>, b: ArrayView1<F>) -> Array1<F> {
+    let n = l.nrows();
     let mut u = b.to_owned();
     for i in 0..n {
         let li = l.row(i);
-        let s = dot(&li.as_slice().unwrap()[..i], &u.as_slice().unwrap()[..i]);
+        let s = dot(
+            &li.as_slice().expect("standard layout")[..i],
+            &u.as_slice().expect("contiguous")[..i],
+        );
         u[i] = (u[i] - s) / l[[i, i]];
     }
     let mut z = u;
@@ -79,7 +84,14 @@ pub(crate) fn cholesky_solve<F: Float>(a: &Array2<F>, b: ArrayView1<F>) -> Optio
         }
         z[i] = s / l[[i, i]];
     }
-    Some(z)
+    z
+}
+
+/// Solves `A·z = b` for symmetric positive definite `A` (n × n) by
+/// Cholesky factorisation `A = LLᵀ`; `None` if `A` is not (numerically)
+/// positive definite.
+pub(crate) fn cholesky_solve<F: Float>(a: &Array2<F>, b: ArrayView1<F>) -> Option<Array1<F>> {
+    cholesky(a).map(|l| cholesky_solve_factored(&l, b))
 }
 
 #[cfg(test)]

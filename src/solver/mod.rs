@@ -17,6 +17,7 @@
 //! [`Penalty::from_alpha`].
 
 pub(crate) mod cd;
+pub(crate) mod features;
 pub(crate) mod gap;
 pub(crate) mod linalg;
 pub(crate) mod problem;
@@ -26,7 +27,8 @@ pub(crate) mod ridge;
 use ndarray::Array1;
 
 use crate::Float;
-use problem::Problem;
+use features::FeaturePenalty;
+use problem::{Problem, Residual};
 
 /// The algorithm [`ElasticNet::fit`](crate::ElasticNet::fit) runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,8 +36,8 @@ use problem::Problem;
 pub enum Solver {
     /// Cyclic coordinate descent with active-set sweeps (the default):
     /// Gram updates when `m ≥ p`, residual updates when `p > m`. With no L1
-    /// term (`l1_ratio = 0`, `alpha > 0`) and no sign constraint, a direct
-    /// Cholesky solve is used instead (see the crate docs).
+    /// term (`l1_ratio = 0`) and no bounds, a direct Cholesky solve is used
+    /// instead (see the crate docs).
     #[default]
     CoordinateDescent,
     /// FISTA: accelerated proximal gradient with adaptive restart.
@@ -45,26 +47,70 @@ pub enum Solver {
     GradientDescent,
 }
 
-/// Penalties in kernel units.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Penalty<F> {
+/// Penalties in kernel units, with the per-feature factors and bounds they
+/// apply through.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Penalty<'a, F> {
     /// `m·λ₁`.
     pub l1_reg: F,
     /// `m·λ₂`.
     pub l2_reg: F,
-    /// Constrain `w ≥ 0`.
-    pub positive: bool,
+    /// Factors `vⱼ` (coordinate `j` pays `vⱼ·l1_reg` and `vⱼ·l2_reg`) and
+    /// bounds.
+    pub features: &'a FeaturePenalty<F>,
 }
 
-impl<F: Float> Penalty<F> {
+impl<'a, F: Float> Penalty<'a, F> {
     /// `l1_reg = m·alpha·l1_ratio`, `l2_reg = m·alpha·(1 − l1_ratio)`.
-    pub fn from_alpha(alpha: F, l1_ratio: F, n_samples: usize, positive: bool) -> Self {
+    pub fn from_alpha(
+        alpha: F,
+        l1_ratio: F,
+        n_samples: usize,
+        features: &'a FeaturePenalty<F>,
+    ) -> Self {
         let m = F::from_usize_lossy(n_samples);
         Self {
             l1_reg: m * alpha * l1_ratio,
             l2_reg: m * alpha * (F::one() - l1_ratio),
-            positive,
+            features,
         }
+    }
+
+    /// The same factors and bounds with no penalty (least squares).
+    pub fn none(features: &'a FeaturePenalty<F>) -> Self {
+        Self {
+            l1_reg: F::zero(),
+            l2_reg: F::zero(),
+            features,
+        }
+    }
+
+    /// The residual of target `target` at `w` and its duality gap.
+    pub fn gap(
+        &self,
+        problem: &Problem<F>,
+        target: usize,
+        w: ndarray::ArrayView1<F>,
+    ) -> (Residual<F>, F) {
+        let res = problem.correlations(target, w);
+        let gap = self.gap_of(problem, target, w, &res);
+        (res, gap)
+    }
+
+    /// The duality gap at `w` given its residual `res`, projecting away the
+    /// unpenalized columns when there are any.
+    pub fn gap_of(
+        &self,
+        problem: &Problem<F>,
+        target: usize,
+        w: ndarray::ArrayView1<F>,
+        res: &Residual<F>,
+    ) -> F {
+        let projected = self
+            .features
+            .projection(problem, self.l1_reg, self.l2_reg)
+            .map(|proj| proj.apply(problem, target, res));
+        gap::duality_gap(w, res, self, projected.as_ref())
     }
 }
 
@@ -102,12 +148,11 @@ pub(crate) fn solve_column<F: Float>(
 ) -> ColumnSolution<F> {
     match opts.solver {
         Solver::CoordinateDescent => {
-            let direct = (pen.l1_reg == F::zero() && !pen.positive)
-                .then(|| ridge::ridge_direct(problem, target, pen.l2_reg))
+            let direct = (pen.l1_reg == F::zero())
+                .then(|| ridge::ridge_direct(problem, target, pen))
                 .flatten();
             if let Some(direct) = direct {
-                let res = problem.correlations(target, direct.view());
-                let gap = gap::duality_gap(direct.view(), &res, pen);
+                let (res, gap) = pen.gap(problem, target, direct.view());
                 *w = direct;
                 if gap <= opts.tol * problem.yty[target] {
                     return ColumnSolution {

@@ -62,41 +62,56 @@ pub(crate) enum Layout {
 }
 
 impl<F: Float> Problem<F> {
-    /// Centres (if `fit_intercept`) and scales (if `standardize`) the data.
-    /// `x` and `y` must already be validated.
+    /// Centres (if `fit_intercept`) and scales (if `standardize`) the data,
+    /// with row weights when `sample_weight` is given. `x`, `y` and the
+    /// weights must already be validated (weights finite, `≥ 0`, with a
+    /// positive sum).
+    ///
+    /// Weights `wᵢ` are normalised to `ωᵢ = m·wᵢ/Σw` (summing to `m`); means
+    /// and scales are `ω`-weighted, and each centred row is multiplied by
+    /// `√ωᵢ`, so that `½‖ỹ − X̃w‖² = ½Σᵢ ωᵢ(yᵢ − ȳ − (xᵢ − x̄)ᵀw)²` and the
+    /// kernel objective stays `m·L` with `L`'s `1/(2Σw)·Σᵢ wᵢ rᵢ²`.
     pub fn new(
         x: ArrayView2<F>,
         y: ArrayView2<F>,
+        sample_weight: Option<ArrayView1<F>>,
         fit_intercept: bool,
         standardize: bool,
         layout: Layout,
     ) -> Self {
         let (n_samples, n_features) = x.dim();
+        let omega = sample_weight.map(|w| normalised_weights(w));
+        let omega_view = omega.as_ref().map(|o| o.view());
         let (x_mean, x_scale) = if standardize {
-            column_moments(x, fit_intercept)
+            column_moments(x, fit_intercept, omega_view)
         } else if fit_intercept {
             // The corrected two-pass mean (exact for a constant column).
-            (column_means(x), Array1::ones(n_features))
+            (column_means(x, omega_view), Array1::ones(n_features))
         } else {
             (Array1::zeros(n_features), Array1::ones(n_features))
         };
         let y_mean = if fit_intercept {
-            column_means(y)
+            column_means(y, omega_view)
         } else {
             Array1::zeros(y.ncols())
         };
-        // ỹ, column-major so that each target's column is contiguous.
+        let root_omega = omega.as_ref().map(|o| o.mapv(|v| v.sqrt()));
+        // ỹ = √ω·(y − ȳ), column-major so that each target's column is
+        // contiguous.
         let mut y_c = Array2::zeros(y.raw_dim().f());
         y_c.assign(&y);
         for (mut col, &mu) in y_c.axis_iter_mut(Axis(1)).zip(&y_mean) {
             col -= mu;
+            if let Some(rw) = &root_omega {
+                col *= rw;
+            }
         }
         let yty = y_c.axis_iter(Axis(1)).map(|c| c.dot(&c)).collect();
 
         let use_gram =
             layout == Layout::Auto && n_samples >= n_features && n_features <= GRAM_MAX_FEATURES;
         let (design, col_norm2) = if use_gram {
-            let (gram, xty) = gram_and_xty(x, y_c.view(), &x_mean, &x_scale);
+            let (gram, xty) = gram_and_xty(x, y_c.view(), &x_mean, &x_scale, root_omega.as_ref());
             let diag = gram.diag().to_owned();
             (Design::Gram { gram, xty }, diag)
         } else {
@@ -105,7 +120,12 @@ impl<F: Float> Problem<F> {
             Zip::from(xs.axis_iter_mut(Axis(1)))
                 .and(&x_mean)
                 .and(&x_scale)
-                .for_each(|mut col, &mu, &sd| col.mapv_inplace(|v| (v - mu) / sd));
+                .for_each(|mut col, &mu, &sd| {
+                    col.mapv_inplace(|v| (v - mu) / sd);
+                    if let Some(rw) = &root_omega {
+                        col *= rw;
+                    }
+                });
             let norms = xs.axis_iter(Axis(1)).map(|c| c.dot(&c)).collect();
             (Design::Dense { x: xs, y: y_c }, norms)
         };
@@ -133,12 +153,19 @@ impl<F: Float> Problem<F> {
                 let q = xty.column(target);
                 let z = &q - &gram.dot(&w);
                 let wq = w.dot(&q);
+                let wz = w.dot(&z);
                 let yty = self.yty[target];
+                // The formula cancels when the terms are much larger than
+                // ‖r‖² (far from the solution): its rounding error, a few
+                // ulps of the largest term, goes into the gap as slack so
+                // that a cancelled ‖r‖² can never certify a bad point.
+                let slack = F::cast(4.0) * F::epsilon() * (yty + wq.abs() + wz.abs());
                 Residual {
-                    r_norm2: (yty - wq - w.dot(&z)).max(F::zero()),
+                    r_norm2: (yty - wq - wz).max(F::zero()),
                     y_dot_r: yty - wq,
                     z,
                     r: None,
+                    slack,
                 }
             }
             Design::Dense { x, y } => {
@@ -157,6 +184,7 @@ impl<F: Float> Problem<F> {
                     y_dot_r: yl.dot(&r),
                     z,
                     r: Some(r),
+                    slack: F::zero(),
                 }
             }
         }
@@ -229,10 +257,24 @@ pub(crate) struct Residual<F> {
     pub y_dot_r: F,
     /// `r` itself, for the dense design (the Gram design never forms it).
     pub r: Option<Array1<F>>,
+    /// A bound on the rounding error of `‖r‖²` and `ỹᵀr` when they are
+    /// computed from the Gram matrix (`‖ỹ‖² − 2wᵀq + wᵀQw` cancels far from
+    /// the solution); 0 for the dense design.
+    pub slack: F,
+}
+
+/// `ωᵢ = m·wᵢ/Σw`: weights rescaled to sum to the number of rows (the
+/// sum is taken on `w/max w`, so it cannot overflow).
+fn normalised_weights<F: Float>(w: ArrayView1<F>) -> Array1<F> {
+    let big = w.iter().fold(F::zero(), |a, &v| a.max(v));
+    let scaled = w.mapv(|v| v / big);
+    let total = scaled.sum();
+    let m = F::from_usize_lossy(w.len());
+    scaled.mapv(|v| v * m / total)
 }
 
 /// `Q = X̃ᵀX̃` and `q = X̃ᵀỹ`, formed `GRAM_CHUNK` rows at a time: each chunk
-/// is centred and scaled into a small buffer, then `Q += BᵀB`, `q += Bᵀỹ_B`.
+/// is centred, scaled (and multiplied by `√ωᵢ`) into a small buffer, then `Q += BᵀB`, `q += Bᵀỹ_B`.
 /// Centring before multiplying (rather than `XᵀX − m·x̄x̄ᵀ`) avoids
 /// cancellation for columns with large means.
 fn gram_and_xty<F: Float>(
@@ -240,6 +282,7 @@ fn gram_and_xty<F: Float>(
     y_c: ArrayView2<F>,
     mean: &Array1<F>,
     scale: &Array1<F>,
+    root_omega: Option<&Array1<F>>,
 ) -> (Array2<F>, Array2<F>) {
     let (n_samples, n_features) = x.dim();
     let mut gram = Array2::zeros((n_features, n_features));
@@ -259,6 +302,11 @@ fn gram_and_xty<F: Float>(
                     .and(&inv_scale)
                     .for_each(|o, &v, &mu, &is| *o = (v - mu) * is);
             });
+        if let Some(rw) = root_omega {
+            Zip::from(b.rows_mut())
+                .and(rw.slice(s![start..end]))
+                .for_each(|mut row, &c| row *= c);
+        }
         let b = b.view();
         ndarray::linalg::general_mat_mul(F::one(), &b.t(), &b, F::one(), &mut gram);
         ndarray::linalg::general_mat_mul(

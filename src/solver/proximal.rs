@@ -3,15 +3,16 @@
 //! ([`Solver::GradientDescent`](crate::Solver::GradientDescent), the
 //! notebook's method with the exact L1 step).
 //!
-//! On the kernel problem `P(w) = f(w) + l1‖w‖₁` with the smooth part
-//! `f(w) = ½‖y − Xw‖² + ½·l2‖w‖²`, whose gradient `∇f(w) = −Xᵀr + l2·w`
-//! (`r = y − Xw`) is Lipschitz with constant `L = λmax(XᵀX) + l2`:
+//! On the kernel problem `P(w) = f(w) + Σⱼ vⱼ·l1|wⱼ|` (within bounds) with
+//! the smooth part `f(w) = ½‖y − Xw‖² + ½·l2·Σⱼ vⱼwⱼ²`, whose gradient
+//! `∇f(w) = −Xᵀr + l2·v∘w` (`r = y − Xw`) is Lipschitz with constant
+//! `L = λmax(XᵀX) + l2·max vⱼ`:
 //!
 //! ```text
 //! ISTA:   w⁺ = prox(w − ∇f(w)/L)
 //! FISTA:  w⁺ = prox(v − ∇f(v)/L),  t⁺ = (1 + √(1 + 4t²))/2,
 //!         v⁺ = w⁺ + ((t − 1)/t⁺)·(w⁺ − w)
-//! prox(u) = S(u, l1/L)   (and max(·, 0) with positive)
+//! prox(u) = clip(S(u, vⱼ·l1/L), loⱼ, hiⱼ)   (coordinate by coordinate)
 //! ```
 //!
 //! FISTA restarts its momentum (`t = 1`, `v = w`) whenever the step goes
@@ -29,7 +30,7 @@
 
 use ndarray::{Array1, Zip};
 
-use super::gap::{duality_gap, primal};
+use super::gap::primal;
 use super::problem::Problem;
 use super::{ColumnSolution, Options, Penalty};
 use crate::Float;
@@ -50,7 +51,8 @@ pub(crate) fn proximal_gradient<F: Float>(
     accelerated: bool,
 ) -> ColumnSolution<F> {
     let threshold = opts.tol * problem.yty[target];
-    let big_l = lipschitz + pen.l2_reg;
+    let max_factor = pen.features.factor.iter().fold(F::zero(), |a, &v| a.max(v));
+    let big_l = lipschitz + pen.l2_reg * max_factor;
     if big_l <= F::zero() {
         // X is all zeros and there is no L2 term: w = 0 is optimal.
         w.fill(F::zero());
@@ -60,13 +62,12 @@ pub(crate) fn proximal_gradient<F: Float>(
     } else {
         F::zero()
     };
-    let shrink = pen.l1_reg * step;
+    let features = pen.features;
     let mut v = w.clone();
     let mut t = F::one();
     let mut n_iter = 0;
     loop {
-        let res = problem.correlations(target, w.view());
-        let gap = duality_gap(w.view(), &res, pen);
+        let (res, gap) = pen.gap(problem, target, w.view());
         if gap <= threshold || n_iter >= opts.max_iter || big_l <= F::zero() {
             return ColumnSolution {
                 n_iter,
@@ -78,11 +79,15 @@ pub(crate) fn proximal_gradient<F: Float>(
         for _ in 0..GAP_EVERY.min(opts.max_iter - n_iter) {
             // u = v − ∇f(v)/L = v + (Xᵀr(v) − l2·v)/L, then the prox.
             let z = problem.correlations(target, v.view()).z;
-            let mut next = Zip::from(&v).and(&z).map_collect(|&vj, &zj| {
-                let u = vj + step * (zj - pen.l2_reg * vj);
-                let p = soft_threshold(u, shrink);
-                if pen.positive { p.max(F::zero()) } else { p }
-            });
+            let mut next = Zip::from(&v)
+                .and(&z)
+                .and(&features.factor)
+                .and(&features.lower)
+                .and(&features.upper)
+                .map_collect(|&vj, &zj, &f, &lo, &hi| {
+                    let u = vj + step * (zj - f * pen.l2_reg * vj);
+                    soft_threshold(u, f * pen.l1_reg * step).max(lo).min(hi)
+                });
             if accelerated {
                 let t_next = (F::one() + (F::one() + F::cast(4.0) * t * t).sqrt()) * F::cast(0.5);
                 // Restart when the step opposes the momentum.
