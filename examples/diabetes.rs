@@ -4,7 +4,10 @@
 //! workflow.
 //!
 //! Prints, per `l1_ratio`, the CV-best alpha, the one-standard-error alpha,
-//! its CV MSE and how many features it keeps; then the chosen model's
+//! its CV MSE and how many features it keeps, and a last line for the
+//! relaxed lasso (glmnet's `relax = TRUE`: the penalized fit blended with a
+//! least-squares refit on its features, `gamma` chosen by the same CV);
+//! then the chosen model's
 //! coefficients on the original scale. Writes the coefficient path and the
 //! CV curve under `target/plots/`.
 //!
@@ -24,6 +27,7 @@ fn main() -> Result<()> {
         .seed(0)
         .standardize(true)
         .tol(1e-8)
+        .relax(vec![0.0, 0.25, 0.5, 0.75, 1.0])
         .fit(x, y)?;
 
     println!("10-fold CV on diabetes (442 × 10), standardized inside each fit\n");
@@ -47,6 +51,34 @@ fn main() -> Result<()> {
             cv.mse_mean[[r, i_min]],
             cv.mse_se[[r, i_min]],
             path.n_nonzero(i_min)
+        );
+    }
+    if let Some(relaxed) = &cv.relaxed {
+        let r = l1_ratios
+            .iter()
+            .position(|&v| v == relaxed.l1_ratio)
+            .expect("a candidate");
+        let a = cv
+            .alphas
+            .row(r)
+            .iter()
+            .position(|&v| v == relaxed.alpha)
+            .expect("on the grid");
+        let g = relaxed
+            .gammas
+            .iter()
+            .position(|&v| v == relaxed.gamma)
+            .expect("a candidate");
+        let non_zeros = relaxed.model.weight.iter().filter(|&&w| w != 0.0).count();
+        println!(
+            "{:>8} {:>10.4} {:>10} {:>8.1} ± {:<5.1} {:>4}   relaxed, gamma = {}",
+            relaxed.l1_ratio,
+            relaxed.alpha,
+            "",
+            relaxed.mse_mean[[g, r, a]],
+            relaxed.mse_se[[g, r, a]],
+            non_zeros,
+            relaxed.gamma
         );
     }
 

@@ -51,6 +51,8 @@ use crate::{ElasticNet, Error, Fit, Float, LinearModel, Result, check};
 /// | [`standardize`](Self::standardize) | `false` | |
 /// | [`tol`](Self::tol) | `1e-4` | `(0, inf)` |
 /// | [`max_iter`](Self::max_iter) | `1000` | `[1, inf)` |
+/// | [`positive`](Self::positive), [`penalty_factor`](Self::penalty_factor), [`bounds`](Self::bounds) | as [`ElasticNet`] | |
+/// | [`relax`](Self::relax) | off | `gamma`s in `[0, 1]` |
 ///
 /// ```
 /// use elasticnet::{ElasticNetCv, datasets};

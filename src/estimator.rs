@@ -41,9 +41,29 @@ use crate::{Error, Float, LinearModel, Result, check};
 /// | [`max_iter`](Self::max_iter) | `1000` | `[1, inf)` |
 /// | [`solver`](Self::solver) | [`Solver::CoordinateDescent`] | |
 /// | [`positive`](Self::positive) | `false` | |
+/// | [`penalty_factor`](Self::penalty_factor) | all 1 | p values in `[0, inf)` |
+/// | [`bounds`](Self::bounds) | none | p values in `[-inf, 0]`, p in `[0, inf]` |
 /// | [`warm_start`](Self::warm_start) | none | a p × k model |
 ///
 /// Setters cannot fail; [`fit`](Self::fit) validates everything first.
+///
+/// # The general objective (glmnet's extras)
+///
+/// With row weights `wᵢ ≥ 0` ([`fit_weighted`](Self::fit_weighted)),
+/// penalty factors `vⱼ ≥ 0` ([`penalty_factor`](Self::penalty_factor)) and
+/// bounds `loⱼ ≤ 0 ≤ hiⱼ` ([`bounds`](Self::bounds)) the fit minimises
+///
+/// ```text
+/// L(w, b) = 1/(2·Σw)·Σᵢ wᵢ(yᵢ − xᵢw − b)² + Σⱼ vⱼ·(λ₁|wⱼ| + λ₂/2·wⱼ²)
+///           subject to loⱼ ≤ wⱼ ≤ hiⱼ,
+/// ```
+///
+/// which is the objective above when every weight and factor is 1 and
+/// there are no bounds. Weights follow scikit-learn's `sample_weight`
+/// (only their ratios matter); factors are used as given (glmnet rescales
+/// them to sum to p). With `standardize`, the penalty applies to the
+/// standardized coefficients and the bounds to the original ones, as in
+/// glmnet.
 ///
 /// # Notes
 ///

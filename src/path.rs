@@ -25,8 +25,14 @@ pub const RIDGE_GRID_L1_RATIO: f64 = 1e-3;
 /// `alpha_max = maxⱼₗ |x̃ⱼᵀỹₗ| / (m·l1_ratio)`,
 ///
 /// computed on the data the solver sees (centred with an intercept,
-/// standardized with `standardize`), the maximum taken over features and
-/// output columns. (scikit-learn's `_alpha_grid` uses the L2 norm over
+/// standardized with `standardize`, weighted by `√wᵢ` with
+/// [`fit_weighted`](Self::fit_weighted)), the maximum taken over features
+/// and output columns. With [penalty factors](Self::penalty_factor) it is
+/// `maxⱼ |x̃ⱼᵀr₀|/(vⱼ·m·l1_ratio)` over the penalized features, where `r₀`
+/// is the residual after fitting the unpenalized (`vⱼ = 0`) features alone
+/// by least squares — they are in the model from the first alpha on; with
+/// [bounds](Self::bounds), only the directions a coefficient may move in
+/// count. (scikit-learn's `_alpha_grid` uses the L2 norm over
 /// output columns instead, which is `alpha_max` of the multi-task lasso,
 /// not of independent columns.) With `l1_ratio` below `1e-3` (ridge, or
 /// nearly) the grid is placed as for `l1_ratio = 1e-3`
@@ -57,6 +63,8 @@ pub const RIDGE_GRID_L1_RATIO: f64 = 1e-3;
 /// | [`tol`](Self::tol) | `1e-4` | `(0, inf)` |
 /// | [`max_iter`](Self::max_iter) | `1000` | `[1, inf)` (per alpha) |
 /// | [`screening`](Self::screening) | `true` | |
+/// | [`positive`](Self::positive), [`penalty_factor`](Self::penalty_factor), [`bounds`](Self::bounds) | as [`ElasticNet`](crate::ElasticNet) | |
+/// | [`relax`](Self::relax) | `false` | |
 ///
 /// # References
 ///
