@@ -552,12 +552,16 @@ fn weighted_cv_matches_scikit_learn() {
     let mse = array3(&case["mse"]); // n_l1_ratios × n_alphas × n_folds
     assert_eq!(cv.mse_folds.dim(), mse.dim());
     for ((r, a, f), &want) in mse.indexed_iter() {
-        // Held-out errors move to first order with the coefficients.
+        // Held-out errors move to first order with the coefficients, which
+        // a duality gap of tol·‖ỹ‖²/m = 1e-12·‖ỹ‖²/m pins down only to
+        // about √(2·gap/λ₂) ≈ 1e-6 relative: measured 1.2e-6 at one alpha
+        // where the warm-started path stopped with a gap of 1.6e-12 (a
+        // cold fit at the same alpha went on to 5e-15).
         assert_close(
             &format!("mse [{r}, {a}, {f}]"),
             cv.mse_folds[[r, a, f]],
             want,
-            1e-6,
+            1e-5,
         );
     }
     for ((r, a), &want) in matrix(&case["mse_mean"]).indexed_iter() {
@@ -666,9 +670,19 @@ fn relaxed_path_is_the_least_squares_refit_on_each_support() {
                 refit.to_owned(),
                 relaxed.intercepts.row(i).to_owned(),
             );
-            assert_same_models(&label, &path.relaxed_model(i, 1.0), &lasso_model, 1e-12);
-            assert_same_models(&label, &path.relaxed_model(i, 0.0), &refit_model, 1e-12);
-            let blend = path.relaxed_model(i, 0.3);
+            assert_same_models(
+                &label,
+                &path.relaxed_model(i, 1.0).unwrap(),
+                &lasso_model,
+                1e-12,
+            );
+            assert_same_models(
+                &label,
+                &path.relaxed_model(i, 0.0).unwrap(),
+                &refit_model,
+                1e-12,
+            );
+            let blend = path.relaxed_model(i, 0.3).unwrap();
             let want_w = &lasso_model.weight * 0.3 + &refit_model.weight * 0.7;
             let want_b = &lasso_model.bias * 0.3 + &refit_model.bias * 0.7;
             let want = LinearModel::from_parameters(want_w, want_b);
