@@ -660,17 +660,16 @@ impl<F: Float> Path<F> {
                 relaxed.converged[i] = refits.iter().all(|r| r.solution.converged);
             }
         }
-        if let Some(relaxed) = &relaxed {
-            if relaxed
-                .coefs
+        let relaxed_finite = relaxed.as_ref().is_none_or(|r| {
+            r.coefs
                 .iter()
-                .chain(relaxed.intercepts.iter())
-                .any(|v| !v.is_finite())
-            {
-                return Err(Error::NonFiniteSolution {
-                    n_iter: n_iter.iter().sum(),
-                });
-            }
+                .chain(r.intercepts.iter())
+                .all(|v| v.is_finite())
+        });
+        if !relaxed_finite {
+            return Err(Error::NonFiniteSolution {
+                n_iter: n_iter.iter().sum(),
+            });
         }
         // A non-finite grid (alpha_max = maxⱼ|x̃ⱼᵀỹ|/m overflows) or gap is
         // an error, as non-finite coefficients are, never a silent NaN.
