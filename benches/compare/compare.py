@@ -119,7 +119,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="small problems, one repeat: a smoke test")
     ap.add_argument("--out", default="/tmp/elasticnet-compare")
+    ap.add_argument("--problems", default="tall,wide,huge,diabetes", help="comma-separated subset")
+    ap.add_argument("--work", default="fit,path,cv,epoch", help="comma-separated subset")
     args = ap.parse_args()
+    only_problems = set(args.problems.split(","))
+    work = set(args.work.split(","))
 
     from threadpoolctl import threadpool_limits
     from sklearn.linear_model import ElasticNetCV, enet_path
@@ -152,6 +156,8 @@ def main():
 
     with threadpool_limits(limits=1):
         for name, X, y in problems:
+            if name not in only_problems:
+                continue
             m, p = X.shape
             rng = np.random.default_rng(123)
             folds = rng.permutation(m) % 5
@@ -159,7 +165,7 @@ def main():
             write(d, X, y, folds)
             for l1_ratio in (1.0, 0.5):
                 amax = alpha_max(X, y, l1_ratio)
-                for frac in (0.1, 0.01):
+                for frac in (0.1, 0.01) if "fit" in work else ():
                     alpha = frac * amax
                     setting = f"l1_ratio={l1_ratio}, alpha={frac}·alpha_max"
                     ours_t, out, res = run_ours(d, "fit", l1_ratio, alpha, repeats, 1, TOL)
@@ -172,7 +178,7 @@ def main():
                     note = "" if ok(ours_obj) else f"OURS objective off by {(ours_obj - best) / best:.1e}"
                     row(name, "fit", setting, ours_t, [(n, t, ok(o)) for (n, t, _, _), o in zip(peers, objs)], note)
 
-                if name == "huge":
+                if name == "huge" or not work & {"path", "cv"}:
                     continue
                 # The 100-alpha path (scikit-learn's enet_path needs centred data: centring is timed).
                 ours_t, out, res = run_ours(d, "path", l1_ratio, 0.0, repeats, 1, TOL)
@@ -199,10 +205,12 @@ def main():
                     for k, o in (("ours", ours_o), ("sk", sk_o), ("sg", sg_o)):
                         worst[k] = max(worst[k], (o - best) / abs(best))
                 note = "" if worst["ours"] <= OBJ_RTOL else f"OURS objective off by {worst['ours']:.1e}"
-                row(name, "path (100 alphas)", f"l1_ratio={l1_ratio}", ours_t,
-                    [("sklearn enet_path", sk_t, worst["sk"] <= OBJ_RTOL), ("skglm path", sg_t, worst["sg"] <= OBJ_RTOL)], note)
+                if "path" in work:
+                    row(name, "path (100 alphas)", f"l1_ratio={l1_ratio}", ours_t,
+                        [("sklearn enet_path", sk_t, worst["sk"] <= OBJ_RTOL), ("skglm path", sg_t, worst["sg"] <= OBJ_RTOL)],
+                        note)
 
-                if l1_ratio != 1.0:
+                if l1_ratio != 1.0 or "cv" not in work:
                     continue
                 # 5-fold CV over the 100-alpha path, same folds.
                 ours1_t, out, _ = run_ours(d, "cv", l1_ratio, 0.0, repeats, 1, 1e-6)
@@ -217,7 +225,7 @@ def main():
                     note += f"; alpha_min differs: ours {ours_alpha_min:.4g} vs sklearn {cv.alpha_:.4g}"
                 row(name, "5-fold CV", f"l1_ratio={l1_ratio}, 1 thread", ours1_t, [("sklearn ElasticNetCV", cv_t, same)], note)
 
-            if name in ("tall", "huge"):
+            if name in ("tall", "huge") and "epoch" in work:
                 e64, _, _ = run_ours(d, "epoch", 1.0, 0.1, max(repeats, 5), 1, TOL)
                 e32, _, _ = run_ours(d, "epoch32", 1.0, 0.1, max(repeats, 5), 1, TOL)
                 floor, _, _ = run_ours(d, "stream", 1.0, 0.0, max(repeats, 5), 1, TOL)

@@ -11,14 +11,16 @@
 //! original scale, `loⱼ ≤ Wⱼ ≤ hiⱼ`, become `loⱼ·sⱼ ≤ wⱼ ≤ hiⱼ·sⱼ` on the
 //! kernel scale `w = W·s`.
 //!
-//! Coordinates whose `gⱼ` is identically 0 — no penalty (`vⱼ = 0`, or
-//! `l1_reg = l2_reg = 0`) and no bound — are *unpenalized*. The duality gap
-//! needs a dual point `θ` with `x̃ⱼᵀθ = 0` for each of them; it is obtained
-//! by projecting the residual onto the orthogonal complement of their
-//! columns ([`Projection`]), which needs the Cholesky factor of their Gram
-//! block, computed once per problem and cached here.
+//! Coordinates that pay no penalty (`vⱼ = 0`, or `l1_reg = l2_reg = 0`)
+//! and lie strictly inside their bounds (always, when unbounded) are
+//! *free*: at the optimum their correlation with the residual is exactly 0,
+//! which the duality gap can only certify with a dual point `θ` that has
+//! `x̃ⱼᵀθ = 0` for each of them. It is obtained by projecting the residual
+//! onto the orthogonal complement of their columns ([`Projection`]), which
+//! needs the Cholesky factor of their Gram block, computed once per set and
+//! cached here.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use ndarray::{Array1, Array2, Axis};
 
@@ -45,6 +47,10 @@ pub(crate) struct FeaturePenalty<F> {
     /// The projection when `l1_reg = l2_reg = 0` (every unbounded
     /// coordinate).
     no_penalty: OnceLock<Option<Projection<F>>>,
+    /// The last projection built for a set that depends on `w` (bounded
+    /// unpenalized coordinates strictly inside their bounds), reused while
+    /// the set stays the same.
+    interior: Mutex<Option<Projection<F>>>,
 }
 
 impl<F: Float> FeaturePenalty<F> {
@@ -118,6 +124,7 @@ impl<F: Float> FeaturePenalty<F> {
             upper,
             zero_factor: OnceLock::new(),
             no_penalty: OnceLock::new(),
+            interior: Mutex::new(None),
         }
     }
 
@@ -138,23 +145,54 @@ impl<F: Float> FeaturePenalty<F> {
         self.lower[j] == F::zero() && self.upper[j] == F::zero()
     }
 
-    /// The projection for the unpenalized coordinates under penalties
-    /// `(l1_reg, l2_reg)`, built on first use; `None` when there are none
-    /// (or their Gram block is singular).
-    pub fn projection(&self, problem: &Problem<F>, l1_reg: F, l2_reg: F) -> Option<&Projection<F>> {
-        let no_penalty = l1_reg == F::zero() && l2_reg == F::zero();
-        let (cell, select): (_, &dyn Fn(usize) -> bool) = if no_penalty {
-            (&self.no_penalty, &|j| self.unbounded(j))
-        } else {
-            (&self.zero_factor, &|j| {
-                self.factor[j] == F::zero() && self.unbounded(j)
-            })
-        };
-        cell.get_or_init(|| {
-            let idx: Vec<usize> = (0..self.len()).filter(|&j| select(j)).collect();
-            Projection::build(problem, idx)
-        })
-        .as_ref()
+    /// Whether coordinate `j` pays no penalty under `(l1_reg, l2_reg)`.
+    #[inline]
+    pub fn penalty_free(&self, j: usize, l1_reg: F, l2_reg: F) -> bool {
+        self.factor[j] == F::zero() || (l1_reg == F::zero() && l2_reg == F::zero())
+    }
+
+    /// The residual of `w` seen through the projection for the
+    /// unpenalized coordinates under penalties `(l1_reg, l2_reg)` that are
+    /// strictly inside their bounds at `w` (all of them when unbounded);
+    /// `None` when there are none, or their Gram block is singular.
+    ///
+    /// Sets made of unbounded coordinates only are the same for every `w`,
+    /// and their projection is built once; with bounded ones the set can
+    /// change with `w`, and the last projection is kept while it does not.
+    pub fn project(
+        &self,
+        problem: &Problem<F>,
+        target: usize,
+        w: ndarray::ArrayView1<F>,
+        res: &Residual<F>,
+        l1_reg: F,
+        l2_reg: F,
+    ) -> Option<Projected<F>> {
+        let free = |j: usize| self.penalty_free(j, l1_reg, l2_reg);
+        let bounded_free = (0..self.len()).any(|j| free(j) && !self.unbounded(j) && !self.fixed(j));
+        if !bounded_free {
+            let no_penalty = l1_reg == F::zero() && l2_reg == F::zero();
+            let cell = if no_penalty {
+                &self.no_penalty
+            } else {
+                &self.zero_factor
+            };
+            let projection = cell.get_or_init(|| {
+                let idx: Vec<usize> = (0..self.len())
+                    .filter(|&j| free(j) && self.unbounded(j))
+                    .collect();
+                Projection::build(problem, idx)
+            });
+            return projection.as_ref().map(|p| p.apply(problem, target, res));
+        }
+        let idx: Vec<usize> = (0..self.len())
+            .filter(|&j| free(j) && self.lower[j] < w[j] && w[j] < self.upper[j])
+            .collect();
+        let mut cache = self.interior.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.as_ref().is_none_or(|p| p.idx != idx) {
+            *cache = Projection::build(problem, idx);
+        }
+        cache.as_ref().map(|p| p.apply(problem, target, res))
     }
 }
 
@@ -181,6 +219,8 @@ pub(crate) struct Projected<F> {
     pub theta_norm2: F,
     /// `ỹᵀθ`.
     pub y_dot_theta: F,
+    /// Which coordinates were projected away (`x̃ⱼᵀθ = 0`).
+    pub projected: Vec<bool>,
 }
 
 impl<F: Float> Projection<F> {
@@ -209,6 +249,10 @@ impl<F: Float> Projection<F> {
         let delta = cholesky_solve_factored(&self.chol, z_u.view());
         let q_u = self.xty.column(target);
         let y_dot_theta = res.y_dot_r - delta.dot(&q_u);
+        let mut projected = vec![false; res.z.len()];
+        for &j in &self.idx {
+            projected[j] = true;
+        }
         match &problem.design {
             Design::Gram { gram, .. } => {
                 // X̃ᵀθ = z − Q[:, U]·δ;  ‖θ‖² = ‖r‖² − δᵀz_U (as Q_UU·δ = z_U).
@@ -223,6 +267,7 @@ impl<F: Float> Projection<F> {
                     z,
                     theta_norm2,
                     y_dot_theta,
+                    projected,
                 }
             }
             Design::Dense { x, .. } => {
@@ -244,6 +289,7 @@ impl<F: Float> Projection<F> {
                     z,
                     theta_norm2: dot(ts, ts),
                     y_dot_theta,
+                    projected,
                 }
             }
         }

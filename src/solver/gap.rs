@@ -81,12 +81,7 @@ pub(crate) fn duality_gap<F: Float>(
         Some(p) => (&p.z, p.theta_norm2, p.y_dot_theta),
         None => (&res.z, res.r_norm2, res.y_dot_r),
     };
-    let unpenalized = |j: usize| {
-        let v = features.factor[j];
-        (v == F::zero() || (pen.l1_reg == F::zero() && pen.l2_reg == F::zero()))
-            && features.unbounded(j)
-    };
-    let skip = |j: usize| projected.is_some() && unpenalized(j);
+    let skip = |j: usize| projected.is_some_and(|p| p.projected[j]);
 
     // (1) Fenchel–Young with θ = c·θ₀.
     let mut c = F::one();

@@ -108,8 +108,7 @@ impl<'a, F: Float> Penalty<'a, F> {
     ) -> F {
         let projected = self
             .features
-            .projection(problem, self.l1_reg, self.l2_reg)
-            .map(|proj| proj.apply(problem, target, res));
+            .project(problem, target, w, res, self.l1_reg, self.l2_reg);
         gap::duality_gap(w, res, self, projected.as_ref())
     }
 }
