@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use elasticnet::ElasticNetCv;
+use elasticnet::{ElasticNet, ElasticNetCv, ElasticNetPath};
+use ndarray::{Array1, Array2, array};
 use serde_json::Value;
 
 const DIABETES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/diabetes.csv");
@@ -797,4 +798,648 @@ fn failed_fits_leave_existing_outputs_alone() {
     );
     assert_eq!(std::fs::read_to_string(&model).unwrap(), "keep me");
     no_temp_files(&d);
+}
+
+/// A small deterministic generator (64-bit LCG) for test data.
+struct Lcg(u64);
+
+impl Lcg {
+    /// Uniform in [-1, 1).
+    fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    }
+}
+
+/// Generated data: the CSV text (an unnamed index, the features `x1`, …,
+/// `w`, `y`) and
+/// the same numbers as arrays. `y = Σ coef[j]·x_j + 1 + noise`; the weights
+/// cycle through 0, 1, 2, 0.5, 3.
+struct Generated {
+    text: String,
+    x: Array2<f64>,
+    y: Array2<f64>,
+    w: Array1<f64>,
+}
+
+fn generated(n: usize, coef: &[f64], noise: f64, seed: u64) -> Generated {
+    let p = coef.len();
+    let names: Vec<String> = (1..=p).map(|j| format!("x{j}")).collect();
+    let mut rng = Lcg(seed);
+    // The first column is unnamed, as the index pandas writes.
+    let mut text = format!(",{},w,y\n", names.join(","));
+    let (mut x, mut y, mut w) = (
+        Array2::zeros((n, p)),
+        Array2::zeros((n, 1)),
+        Array1::zeros(n),
+    );
+    for i in 0..n {
+        let mut target = 1.0 + noise * rng.next();
+        let mut cells = vec![i.to_string()];
+        for j in 0..p {
+            let v = 2.0 * rng.next() + j as f64 * 0.25;
+            x[[i, j]] = v;
+            target += coef[j] * v;
+            cells.push(v.to_string());
+        }
+        w[i] = [0.0, 1.0, 2.0, 0.5, 3.0][i % 5];
+        y[[i, 0]] = target;
+        cells.push(w[i].to_string());
+        cells.push(target.to_string());
+        text.push_str(&cells.join(","));
+        text.push('\n');
+    }
+    Generated { text, x, y, w }
+}
+
+/// The rows of a `path --out` CSV for `model` (`penalized` or `relaxed`):
+/// alpha, intercept, coefficients.
+fn path_rows(csv_text: &str, model: &str) -> Vec<(f64, f64, Vec<f64>)> {
+    csv_text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|cells| cells[1] == model)
+        .map(|cells| {
+            let num = |c: &str| c.parse::<f64>().unwrap();
+            (
+                num(cells[0]),
+                num(cells[2]),
+                cells[3..].iter().map(|c| num(c)).collect(),
+            )
+        })
+        .collect()
+}
+
+/// The coefficient printed for `feature` (second column of its line).
+fn printed(out: &str, feature: &str) -> f64 {
+    let line = out
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(feature))
+        .unwrap_or_else(|| panic!("no line for `{feature}` in:\n{out}"));
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn fit_with_weights_penalty_factors_and_bounds_gives_the_library_fit() {
+    let d = dir("fit_per_feature");
+    let g = generated(90, &[2.0, -1.0, 0.5, 0.0], 0.5, 1);
+    let data = write(&d, "train.csv", &g.text);
+    let model = s(&d.join("model.json"));
+    let out = ok(&[
+        "fit",
+        &data,
+        "--target",
+        "y",
+        "--weights",
+        "w",
+        "--alpha",
+        "0.2",
+        "--standardize",
+        "--penalty-factor",
+        "x2=0,x3=2.5",
+        "--lower",
+        "x1=0",
+        "--upper",
+        "x1=1.5,x4=inf",
+        "--upper",
+        "x3=0.25",
+        "--tol",
+        "1e-10",
+        "--out",
+        &model,
+    ]);
+    for needle in [
+        "90 rows × 4 features, target `y`, weights `w` (18 rows with weight 0)",
+        "penalty factors: x2 = 0, x3 = 2.5 (1 for the others)",
+        "bounds: 0 ≤ x1 ≤ 1.5, x3 ≤ 0.25",
+        "weighted R² 0.",
+    ] {
+        assert!(out.contains(needle), "`{needle}` not in:\n{out}");
+    }
+    let inf = f64::INFINITY;
+    let fit = ElasticNet::new(0.2, 0.5)
+        .standardize(true)
+        .tol(1e-10)
+        .penalty_factor(array![1.0, 0.0, 2.5, 1.0])
+        .bounds(array![0.0, -inf, -inf, -inf], array![1.5, inf, 0.25, inf])
+        .fit_weighted(g.x.view(), g.y.view(), g.w.view())
+        .unwrap();
+    let m = json(&model);
+    assert_eq!(weights(&m), fit.model.weight.column(0).to_vec());
+    assert_eq!(m["bias"].as_f64().unwrap(), fit.model.bias[0]);
+    assert_eq!(weights(&m)[0], 1.5, "x1 at its upper bound");
+    for (j, name) in ["x1", "x2", "x3", "x4"].iter().enumerate() {
+        let (p, e) = (printed(&out, name), fit.model.weight[[j, 0]]);
+        assert!(
+            (p - e).abs() <= 1e-5 * e.abs().max(1e-3),
+            "{name}: {p} vs {e}"
+        );
+    }
+    assert_eq!(m["training"]["objective_value"], fit.objective);
+    assert_eq!(m["training"]["sample_weights"], "w");
+    let o = &m["objective"];
+    assert_eq!(
+        o["penalty_factor"],
+        serde_json::json!({"x2": 0.0, "x3": 2.5})
+    );
+    assert_eq!(o["lower"], serde_json::json!({"x1": 0.0}));
+    assert_eq!(o["upper"], serde_json::json!({"x1": 1.5, "x3": 0.25}));
+    assert!(o.get("gamma").is_none());
+    // The weights column is not a default feature.
+    assert_eq!(m["features"], serde_json::json!(["x1", "x2", "x3", "x4"]));
+
+    // The model file is checked against its bounds and names.
+    let pred = s(&d.join("pred.csv"));
+    ok(&["predict", &model, &data, "--out", &pred]);
+    let edit = |name: &str, change: &dyn Fn(&mut Value)| -> String {
+        let mut v = m.clone();
+        change(&mut v);
+        write(&d, name, &serde_json::to_string(&v).unwrap())
+    };
+    for (file, needle) in [
+        (
+            edit("above.json", &|v| v["weights"][0] = 1.6.into()),
+            "the weight of `x1` is above its upper bound",
+        ),
+        (
+            edit("unknown.json", &|v| {
+                v["objective"]["penalty_factor"]["zz"] = 1.0.into()
+            }),
+            "names `zz`, which is not a feature",
+        ),
+        (
+            edit("bad_lower.json", &|v| {
+                v["objective"]["lower"]["x2"] = 1.0.into()
+            }),
+            "the lower bound of `x2` is 1",
+        ),
+    ] {
+        rejected(&["predict", &file, &data], &[needle]);
+    }
+    // Files without the new fields still load (and are written as before).
+    let plain = s(&d.join("plain.json"));
+    ok(&[
+        "fit",
+        &data,
+        "--target",
+        "y",
+        "--features",
+        "x1,x2",
+        "--out",
+        &plain,
+    ]);
+    let p = json(&plain);
+    for key in ["penalty_factor", "lower", "upper", "gamma"] {
+        assert!(p["objective"].get(key).is_none(), "{key}");
+    }
+    assert!(p["training"].get("sample_weights").is_none());
+}
+
+#[test]
+fn a_zero_weight_is_the_same_as_dropping_the_row() {
+    let d = dir("zero_weight");
+    let g = generated(70, &[1.5, -2.0, 0.0], 0.8, 2);
+    let all = write(&d, "all.csv", &g.text);
+    // The same file without the rows of weight 0.
+    let mut lines = g.text.lines();
+    let mut kept = format!("{}\n", lines.next().unwrap());
+    for (i, line) in lines.enumerate() {
+        if g.w[i] != 0.0 {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    let dropped = write(&d, "dropped.csv", &kept);
+    let common = [
+        "--target",
+        "y",
+        "--weights",
+        "w",
+        "--standardize",
+        "--tol",
+        "1e-12",
+    ];
+    let close = |a: &[f64], b: &[f64], what: &str| {
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(b) {
+            assert!(
+                (x - y).abs() <= 1e-8 * x.abs().max(1.0),
+                "{what}: {x} vs {y}"
+            );
+        }
+    };
+    let (m_all, m_dropped) = (s(&d.join("all.json")), s(&d.join("dropped.json")));
+    for (file, model) in [(&all, &m_all), (&dropped, &m_dropped)] {
+        ok(&cat(
+            &[
+                "fit",
+                file,
+                "--alpha",
+                "0.05",
+                "--l1-ratio",
+                "0.9",
+                "--out",
+                model,
+            ],
+            &common,
+        ));
+    }
+    let (a, b) = (json(&m_all), json(&m_dropped));
+    close(&weights(&a), &weights(&b), "fit weights");
+    close(
+        &[a["bias"].as_f64().unwrap()],
+        &[b["bias"].as_f64().unwrap()],
+        "bias",
+    );
+    let scale = |m: &Value| -> Vec<f64> {
+        m["standardization"]["scale"]["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    };
+    close(&scale(&a), &scale(&b), "weighted standardization");
+
+    let (p_all, p_dropped) = (s(&d.join("all.csv.out")), s(&d.join("dropped.csv.out")));
+    for (file, out) in [(&all, &p_all), (&dropped, &p_dropped)] {
+        ok(&cat(
+            &["path", file, "--n-alphas", "6", "--relax", "--out", out],
+            &common,
+        ));
+    }
+    let (ta, tb) = (
+        std::fs::read_to_string(&p_all).unwrap(),
+        std::fs::read_to_string(&p_dropped).unwrap(),
+    );
+    for model in ["penalized", "relaxed"] {
+        let (ra, rb) = (path_rows(&ta, model), path_rows(&tb, model));
+        assert_eq!(ra.len(), 6);
+        for ((alpha_a, b_a, w_a), (alpha_b, b_b, w_b)) in ra.iter().zip(&rb) {
+            close(&[*alpha_a, *b_a], &[*alpha_b, *b_b], model);
+            close(w_a, w_b, model);
+        }
+    }
+}
+
+#[test]
+fn path_relax_writes_the_library_coefficients() {
+    let d = dir("path_relax");
+    let g = generated(60, &[3.0, 0.0, -1.0, 0.0, 0.5], 1.0, 3);
+    let data = write(&d, "train.csv", &g.text);
+    let coefs = s(&d.join("coefs.csv"));
+    let out = ok(&[
+        "path",
+        &data,
+        "--target",
+        "y",
+        "--features",
+        "x1,x2,x3,x4,x5",
+        "--weights",
+        "w",
+        "--n-alphas",
+        "7",
+        "--penalty-factor",
+        "x5=0",
+        "--positive",
+        "--upper",
+        "x1=2",
+        "--relax",
+        "--out",
+        &coefs,
+    ]);
+    for needle in [
+        "l1_ratio = 1; intercept; positive; 7 alphas",
+        "penalty factors: x5 = 0",
+        "bounds: x1 ≤ 2",
+        "relaxed weighted R²",
+        "coefficients written to",
+    ] {
+        assert!(out.contains(needle), "`{needle}` not in:\n{out}");
+    }
+    let inf = f64::INFINITY;
+    let path = ElasticNetPath::new(1.0)
+        .n_alphas(7)
+        .penalty_factor(array![1.0, 1.0, 1.0, 1.0, 0.0])
+        .positive(true)
+        .bounds(Array1::from_elem(5, -inf), array![2.0, inf, inf, inf, inf])
+        .relax(true)
+        .fit_weighted(g.x.view(), g.y.view(), g.w.view())
+        .unwrap();
+    let text = std::fs::read_to_string(&coefs).unwrap();
+    assert_eq!(
+        text.lines().next(),
+        Some("alpha,model,(intercept),x1,x2,x3,x4,x5")
+    );
+    let relaxed = path.relaxed.as_ref().unwrap();
+    for (model, c, b) in [
+        ("penalized", &path.coefs, &path.intercepts),
+        ("relaxed", &relaxed.coefs, &relaxed.intercepts),
+    ] {
+        let rows = path_rows(&text, model);
+        assert_eq!(rows.len(), 7, "{model}");
+        for (i, (alpha, bias, w)) in rows.iter().enumerate() {
+            assert_eq!(*alpha, path.alphas[i]);
+            assert_eq!(*bias, b[[i, 0]], "{model} {i}");
+            assert_eq!(w, &c.slice(ndarray::s![i, .., 0]).to_vec(), "{model} {i}");
+        }
+    }
+    // The unpenalized feature is in at alpha_max, and the bounds hold.
+    let first = &path_rows(&text, "penalized")[0].2;
+    assert_ne!(first[4], 0.0);
+    assert!(first[..4].iter().all(|&v| v == 0.0));
+    for (_, _, w) in path_rows(&text, "relaxed") {
+        assert!(w.iter().all(|&v| v >= 0.0) && w[0] <= 2.0, "{w:?}");
+    }
+
+    // Without --relax: the penalized rows only.
+    ok(&[
+        "path",
+        &data,
+        "--target",
+        "y",
+        "--features",
+        "x1,x2",
+        "--n-alphas",
+        "3",
+        "--out",
+        &coefs,
+    ]);
+    let text = std::fs::read_to_string(&coefs).unwrap();
+    assert_eq!(text.lines().count(), 4);
+    assert!(path_rows(&text, "relaxed").is_empty());
+    no_temp_files(&d);
+}
+
+#[test]
+fn cv_relax_reports_both_choices_and_saves_the_better_one() {
+    let d = dir("cv_relax");
+    // Sparse truth among noise features: the relaxed lasso should win.
+    let g = generated(120, &[3.0, -2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], 1.0, 4);
+    let data = write(&d, "train.csv", &g.text);
+    let model = s(&d.join("model.json"));
+    let args = [
+        "cv",
+        data.as_str(),
+        "--target",
+        "y",
+        "--features",
+        "x1,x2,x3,x4,x5,x6,x7,x8",
+        "--weights",
+        "w",
+        "--n-alphas",
+        "25",
+        "--folds",
+        "4",
+        "--seed",
+        "7",
+        "--penalty-factor",
+        "x1=0.5",
+    ];
+    let out = ok(&cat(&args, &["--relax", "--out", &model]));
+    let cv = ElasticNetCv::new()
+        .n_alphas(25)
+        .folds(4)
+        .seed(7)
+        .penalty_factor(array![0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+        .relax(vec![0.0, 0.25, 0.5, 0.75, 1.0])
+        .fit_weighted(g.x.view(), g.y.view(), g.w.view())
+        .unwrap();
+    let rc = cv.relaxed.as_ref().unwrap();
+    let r = cv.chosen_index();
+    let ordinary_mse = cv.mse_mean[[r, cv.alpha_indices(r).0]];
+    let relaxed_mse = rc.mse_mean.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert!(
+        relaxed_mse < ordinary_mse,
+        "the data should favour the relaxed lasso"
+    );
+    for needle in [
+        "the best (l1_ratio, alpha) per gamma",
+        "gamma  l1_ratio  alpha_min",
+        &format!("relaxed choice: gamma = {}", rc.gamma),
+        "model: the relaxed choice",
+        "relaxed model saved to",
+    ] {
+        assert!(out.contains(needle), "`{needle}` not in:\n{out}");
+    }
+    assert!(
+        out.lines().any(|l| l
+            .split_whitespace()
+            .eq(["feature", "coefficient", "relaxed"])),
+        "{out}"
+    );
+    let m = json(&model);
+    assert_eq!(weights(&m), rc.model.weight.column(0).to_vec());
+    assert_eq!(m["bias"].as_f64().unwrap(), rc.model.bias[0]);
+    assert_eq!(m["objective"]["gamma"].as_f64().unwrap(), rc.gamma);
+    assert_eq!(m["objective"]["alpha"].as_f64().unwrap(), rc.alpha);
+    assert_eq!(m["objective"]["l1_ratio"].as_f64().unwrap(), rc.l1_ratio);
+    assert_eq!(m["training"]["method"], "relaxed cross-validation");
+    assert_eq!(m["training"]["converged"], true);
+    assert_eq!(
+        m["objective"]["penalty_factor"],
+        serde_json::json!({"x1": 0.5})
+    );
+    let got = predictions(&ok(&["predict", &model, &data]));
+    let expected = rc.model.predict(g.x.view()).unwrap();
+    for (p, e) in got.iter().zip(expected.column(0)) {
+        assert!((p - e).abs() <= 1e-12 * e.abs().max(1.0), "{p} vs {e}");
+    }
+
+    // With gamma = 1 alone the relaxed scores are the ordinary ones: the
+    // ordinary choice is kept.
+    let out = ok(&cat(&args, &["--relax=1", "--out", &model]));
+    assert!(out.contains("model: the ordinary choice"), "{out}");
+    let cv1 = ElasticNetCv::new()
+        .n_alphas(25)
+        .folds(4)
+        .seed(7)
+        .penalty_factor(array![0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+        .fit_weighted(g.x.view(), g.y.view(), g.w.view())
+        .unwrap();
+    let m = json(&model);
+    assert_eq!(weights(&m), cv1.fit.model.weight.column(0).to_vec());
+    assert_eq!(m["training"]["method"], "cross-validation");
+    assert!(m["objective"].get("gamma").is_none());
+    assert_eq!(m["training"]["objective_value"], cv1.fit.objective);
+}
+
+#[test]
+fn cv_positive_and_bounds_reach_the_model() {
+    let d = dir("cv_bounds");
+    let g = generated(80, &[2.0, -1.0, 0.5], 0.5, 5);
+    let data = write(&d, "train.csv", &g.text);
+    let model = s(&d.join("model.json"));
+    let out = ok(&[
+        "cv",
+        &data,
+        "--target",
+        "y",
+        "--features",
+        "x1,x2,x3",
+        "--positive",
+        "--upper",
+        "x1=1",
+        "--standardize",
+        "--n-alphas",
+        "15",
+        "--out",
+        &model,
+    ]);
+    assert!(out.contains("intercept, standardized; positive"), "{out}");
+    let inf = f64::INFINITY;
+    let cv = ElasticNetCv::new()
+        .n_alphas(15)
+        .standardize(true)
+        .positive(true)
+        .bounds(Array1::from_elem(3, -inf), array![1.0, inf, inf])
+        .fit(g.x.view(), g.y.view())
+        .unwrap();
+    let m = json(&model);
+    assert_eq!(weights(&m), cv.fit.model.weight.column(0).to_vec());
+    assert_eq!(weights(&m)[0], 1.0);
+    assert_eq!(weights(&m)[1], 0.0);
+    assert_eq!(m["objective"]["positive"], true);
+    assert_eq!(m["objective"]["upper"], serde_json::json!({"x1": 1.0}));
+}
+
+#[test]
+fn bad_weights_and_per_feature_options_are_exit_status_2() {
+    let d = dir("bad_per_feature");
+    let g = generated(20, &[1.0, 2.0], 0.1, 6);
+    let data = write(&d, "train.csv", &g.text);
+    let base = ["fit", data.as_str(), "--target", "y", "--features", "x1,x2"];
+    for (extra, needles) in [
+        (
+            vec!["--penalty-factor", "zz=1"],
+            vec![
+                "--penalty-factor names `zz`, which is not a feature",
+                "`x1`, `x2`",
+            ],
+        ),
+        (
+            vec!["--lower", "y=-1"],
+            vec!["--lower names the target `y`"],
+        ),
+        (
+            vec!["--upper", "x3=1"],
+            vec!["--upper names `x3`, which is not a feature"],
+        ),
+        (
+            vec!["--penalty-factor", "x1=abc"],
+            vec!["invalid --penalty-factor x1=abc: `abc` is not a number"],
+        ),
+        (
+            vec!["--penalty-factor", "x1=-1"],
+            vec!["invalid --penalty-factor x1=-1", "[0, inf)"],
+        ),
+        (
+            vec!["--penalty-factor", "x1"],
+            vec!["invalid --penalty-factor `x1`: expected NAME=VALUE"],
+        ),
+        (
+            vec!["--lower", "x1=0.5"],
+            vec!["invalid --lower x1=0.5", "[-inf, 0]"],
+        ),
+        (
+            vec!["--upper", "x2=-inf"],
+            vec!["invalid --upper x2=-inf", "[0, inf]"],
+        ),
+        (vec!["--lower", "x1=nan"], vec!["invalid --lower x1=nan"]),
+        (
+            vec!["--lower", "x1=-1,x1=-2"],
+            vec!["--lower names `x1` twice"],
+        ),
+        (
+            vec!["--weights", "y"],
+            vec!["--weights names the target column `y`"],
+        ),
+        (
+            vec!["--weights", "x1"],
+            vec!["--features includes the weights column `x1`"],
+        ),
+        (
+            vec!["--weights", "nope"],
+            vec!["no column `nope` (--weights)"],
+        ),
+        (
+            vec!["--weights", "w", "--penalty-factor", "w=0"],
+            vec!["--penalty-factor names the weights column `w`"],
+        ),
+        (
+            vec!["--weights", "w", "--batch-size", "5"],
+            vec!["--weights is not supported with --batch-size"],
+        ),
+        (
+            vec!["--upper", "x1=1", "--batch-size", "5"],
+            vec!["--upper is not supported with --batch-size"],
+        ),
+    ] {
+        let needles: Vec<&str> = needles.to_vec();
+        rejected(&cat(&base, &extra), &needles);
+    }
+    let negative = write(&d, "negative.csv", "a,w,y\n1,1,2\n2,-0.5,3\n3,1,5\n");
+    rejected(
+        &["fit", &negative, "--target", "y", "--weights", "w"],
+        &["negative.csv: line 3, column `w`: the weight -0.5 is negative"],
+    );
+    let zeros = write(&d, "zeros.csv", "a,w,y\n1,0,2\n2,0,3\n3,0,5\n");
+    for command in ["fit", "path", "cv"] {
+        rejected(
+            &[command, &zeros, "--target", "y", "--weights", "w"],
+            &["every weight in the column `w` is 0"],
+        );
+    }
+    let mut sparse = String::from("a,w,y\n");
+    for i in 0..20 {
+        sparse.push_str(&format!("{i},{},{}\n", if i == 0 { 1 } else { 0 }, i * i));
+    }
+    let sparse = write(&d, "sparse.csv", &sparse);
+    rejected(
+        &["cv", &sparse, "--target", "y", "--weights", "w"],
+        &["--weights: a fold, or the rows outside it, has total weight 0"],
+    );
+    let nan = write(&d, "nan.csv", "a,w,y\n1,NaN,2\n2,1,3\n3,1,5\n");
+    rejected(
+        &["path", &nan, "--target", "y", "--weights", "w"],
+        &["line 2, column `w`: `NaN` is not a finite number"],
+    );
+    // The same checks in the other commands, and --relax's gammas.
+    rejected(
+        &[
+            "path",
+            &data,
+            "--target",
+            "y",
+            "--features",
+            "x1,x2",
+            "--lower",
+            "x3=-1",
+        ],
+        &["--lower names `x3`, which is not a feature"],
+    );
+    rejected(
+        &[
+            "cv",
+            &data,
+            "--target",
+            "y",
+            "--features",
+            "x1,x2",
+            "--relax=0,2",
+        ],
+        &["invalid `gammas` = 2"],
+    );
+    for args in [
+        vec!["cv", &data, "--target", "y", "--relax=x"],
+        vec!["cv", &data, "--target", "y", "--relax", "0.5"],
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, 2, "{args:?}: {r:?}");
+        assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
+    }
 }

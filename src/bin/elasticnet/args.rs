@@ -60,6 +60,35 @@ pub struct DataArgs {
     /// Fit no intercept.
     #[arg(long)]
     pub no_intercept: bool,
+    /// A column of sample weights (each ≥ 0, not all 0): a row's squared
+    /// error counts with its weight, means and standardization are
+    /// weighted, and a weight of 0 is the same as leaving the row out.
+    /// Never a default feature; not with --batch-size.
+    #[arg(long, value_name = "COL")]
+    pub weights: Option<String>,
+}
+
+/// Per-feature penalty factors and coefficient bounds, by feature name.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Per-feature penalty and bounds")]
+pub struct PerFeatureArgs {
+    /// Constrain every coefficient to be ≥ 0 (a lower bound of 0 for every
+    /// feature; with --lower, the larger lower bound wins).
+    #[arg(long)]
+    pub positive: bool,
+    /// Penalty factors NAME=V,... (V ≥ 0): feature NAME's penalty is
+    /// multiplied by V, 0 leaves it unpenalized; unlisted features get 1.
+    /// Used as given, not rescaled to sum to p as glmnet does.
+    #[arg(long, value_name = "NAME=V,...", value_delimiter = ',')]
+    pub penalty_factor: Vec<String>,
+    /// Lower bounds NAME=V,... on the coefficients (original scale), each V
+    /// in [-inf, 0]; unlisted features are unbounded below.
+    #[arg(long, value_name = "NAME=V,...", value_delimiter = ',')]
+    pub lower: Vec<String>,
+    /// Upper bounds NAME=V,... on the coefficients (original scale), each V
+    /// in [0, inf]; unlisted features are unbounded above.
+    #[arg(long, value_name = "NAME=V,...", value_delimiter = ',')]
+    pub upper: Vec<String>,
 }
 
 /// Stopping rule of the exact solvers.
@@ -100,9 +129,6 @@ pub struct FitArgs {
     /// The L2 penalty λ₂ directly (the objective has λ₂/2·Σw²) [default: 0].
     #[arg(long, allow_negative_numbers = true)]
     pub lambda2: Option<f64>,
-    /// Constrain every coefficient to be ≥ 0.
-    #[arg(long)]
-    pub positive: bool,
     /// The exact solver [default: cd].
     #[arg(long, value_enum, conflicts_with = "batch_size")]
     pub solver: Option<SolverArg>,
@@ -111,6 +137,8 @@ pub struct FitArgs {
     /// Save the model as JSON.
     #[arg(long, value_name = "MODEL.json")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub per_feature: PerFeatureArgs,
     #[command(flatten)]
     pub stream: StreamArgs,
 }
@@ -195,9 +223,22 @@ pub struct PathArgs {
     pub grid: GridArgs,
     #[command(flatten)]
     pub solve: PathSolveArgs,
+    /// Also compute the relaxed lasso: at each alpha, the unpenalized
+    /// least-squares refit on the features the penalized fit selected
+    /// (glmnet's relax = TRUE); adds its R² to the table and its
+    /// coefficients to --out.
+    #[arg(long)]
+    pub relax: bool,
     /// Draw the coefficient path as SVG.
     #[arg(long, value_name = "PATH.svg")]
     pub plot: Option<PathBuf>,
+    /// Write the coefficients as CSV: one row per alpha (and, with --relax,
+    /// one more per alpha for the refit), columns alpha, model
+    /// (`penalized` or `relaxed`), (intercept) and one per feature.
+    #[arg(long, value_name = "COEFS.csv")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub per_feature: PerFeatureArgs,
 }
 
 /// The alpha grid.
@@ -245,12 +286,30 @@ pub struct CvArgs {
     pub grid: GridArgs,
     #[command(flatten)]
     pub solve: PathSolveArgs,
+    /// Also cross-validate the relaxed lasso gamma·β + (1 − gamma)·β_LS
+    /// (β_LS: the least-squares refit on β's features) at these gammas
+    /// [default: 0,0.25,0.5,0.75,1], choosing (gamma, l1_ratio, alpha)
+    /// jointly as glmnet's cv.glmnet(relax = TRUE). --out then saves
+    /// whichever of the two choices has the lower CV MSE.
+    #[arg(
+        long,
+        value_name = "GAMMAS",
+        num_args = 0..=1,
+        require_equals = true,
+        value_delimiter = ',',
+        default_missing_value = "0,0.25,0.5,0.75,1",
+        allow_negative_numbers = true
+    )]
+    pub relax: Option<Vec<f64>>,
     /// Draw the cross-validation curve of the chosen l1_ratio as SVG.
     #[arg(long, value_name = "CV.svg")]
     pub plot: Option<PathBuf>,
-    /// Save the model refit at the chosen (l1_ratio, alpha_min) as JSON.
+    /// Save the model refit at the chosen (l1_ratio, alpha_min) as JSON
+    /// (with --relax, the relaxed model when its CV MSE is lower).
     #[arg(long, value_name = "MODEL.json")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub per_feature: PerFeatureArgs,
 }
 
 #[cfg(test)]

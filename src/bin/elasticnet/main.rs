@@ -2,11 +2,15 @@
 //!
 //! ```text
 //! elasticnet fit DATA.csv --target COL [--alpha A --l1-ratio R | --lambda1 L1 --lambda2 L2]
-//!                [--standardize] [--no-intercept] [--positive] [--solver cd|fista|gd]
+//!                [--standardize] [--no-intercept] [--solver cd|fista|gd]
 //!                [--batch-size N --epochs E] [--out MODEL.json]
 //! elasticnet predict MODEL.json DATA.csv [--out PRED.csv]
-//! elasticnet path DATA.csv --target COL [--l1-ratio R] [--plot PATH.svg]
-//! elasticnet cv DATA.csv --target COL [--l1-ratios 0.1,0.5,1] [--folds K] [--plot CV.svg] [--out MODEL.json]
+//! elasticnet path DATA.csv --target COL [--l1-ratio R] [--relax] [--plot PATH.svg] [--out COEFS.csv]
+//! elasticnet cv DATA.csv --target COL [--l1-ratios 0.1,0.5,1] [--folds K] [--relax[=GAMMAS]]
+//!               [--plot CV.svg] [--out MODEL.json]
+//!
+//! fit, path and cv also take [--weights COL] [--positive] [--penalty-factor NAME=V,...]
+//!                             [--lower NAME=V,...] [--upper NAME=V,...]
 //! ```
 //!
 //! Exit status: 0 on success, 2 when the input is rejected (a usage error,

@@ -22,7 +22,17 @@
 //! `objective.loss` is the library's [`ElasticLoss`] (`λ₁`, `λ₂`) and
 //! `standardization` its [`StandardScaler`] (the centres and scales the
 //! fit used, `null` without standardization), both in their `serde` form.
+//!
+//! Fits with per-feature settings or sample weights record them too, and
+//! only then (files without them are as before, and older readers ignore
+//! them): `objective.penalty_factor`, `objective.lower` and
+//! `objective.upper` map feature names to the factors and finite bounds
+//! that were given (unlisted features: factor 1, unbounded);
+//! `objective.gamma` marks a relaxed-lasso model, `gamma·β + (1 −
+//! gamma)·β_LS` at `alpha` and `l1_ratio`; `training.sample_weights` names
+//! the weights column.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use elasticnet::{ElasticLoss, LinearModel, StandardScaler};
@@ -65,22 +75,40 @@ pub struct Objective {
     pub positive: bool,
     /// Whether the penalty applies to standardized coefficients.
     pub standardize: bool,
+    /// Penalty factors other than 1, by feature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub penalty_factor: Option<BTreeMap<String, f64>>,
+    /// Finite lower bounds (≤ 0) on the original-scale weights, by feature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lower: Option<BTreeMap<String, f64>>,
+    /// Finite upper bounds (≥ 0) on the original-scale weights, by feature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upper: Option<BTreeMap<String, f64>>,
+    /// A relaxed-lasso model: `gamma·β + (1 − gamma)·β_LS`, with `β` the
+    /// fit of this objective and `β_LS` the least-squares refit on its
+    /// features (`cv --relax`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gamma: Option<f64>,
 }
 
 /// How the model was obtained (for the record; not needed to predict).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Training {
     /// `coordinate descent`, `fista`, `gradient descent`,
-    /// `cross-validation` or `proximal sgd`.
+    /// `cross-validation`, `relaxed cross-validation` or `proximal sgd`.
     pub method: String,
     /// The data file's name.
     pub data: String,
+    /// The column of sample weights, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_weights: Option<String>,
     pub n_samples: usize,
     /// Iterations (epochs for `proximal sgd`).
     pub n_iter: usize,
     pub converged: bool,
     /// The objective at the solution and its duality gap (of the
-    /// standardized problem with `standardize`).
+    /// standardized problem with `standardize`; for a relaxed model, of the
+    /// penalized fit `β` it was relaxed from).
     pub objective_value: f64,
     pub duality_gap: f64,
     /// R² on the training data.
@@ -217,6 +245,51 @@ impl ModelFile {
         }
         if o.positive && self.weights.iter().any(|&w| w < 0.0) {
             return Err("a model with positive weights has a negative weight".into());
+        }
+        if let Some(g) = o.gamma
+            && !(0.0..=1.0).contains(&g)
+        {
+            return Err(format!("gamma = {g} is out of [0, 1]"));
+        }
+        let weight_of = |what: &str, name: &str| -> std::result::Result<f64, String> {
+            self.features
+                .iter()
+                .position(|f| f == name)
+                .map(|j| self.weights[j])
+                .ok_or_else(|| format!("the {what} names `{name}`, which is not a feature"))
+        };
+        // Bounds hold on the original scale up to the rounding of the
+        // standardized solver's `w/scale`.
+        let slack = |bound: f64, w: f64| 1e-9 * bound.abs().max(w.abs());
+        for (name, &v) in o.penalty_factor.iter().flatten() {
+            weight_of("penalty_factor", name)?;
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!(
+                    "the penalty factor of `{name}` is {v}, not in [0, inf)"
+                ));
+            }
+        }
+        for (name, &lo) in o.lower.iter().flatten() {
+            let w = weight_of("lower bounds", name)?;
+            if !(lo.is_finite() && lo <= 0.0) {
+                return Err(format!(
+                    "the lower bound of `{name}` is {lo}, not in [-inf, 0]"
+                ));
+            }
+            if w < lo - slack(lo, w) {
+                return Err(format!("the weight of `{name}` is below its lower bound"));
+            }
+        }
+        for (name, &hi) in o.upper.iter().flatten() {
+            let w = weight_of("upper bounds", name)?;
+            if !(hi.is_finite() && hi >= 0.0) {
+                return Err(format!(
+                    "the upper bound of `{name}` is {hi}, not in [0, inf]"
+                ));
+            }
+            if w > hi + slack(hi, w) {
+                return Err(format!("the weight of `{name}` is above its upper bound"));
+            }
         }
         match &self.standardization {
             Some(s) => {

@@ -10,7 +10,7 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use csv::{ByteRecord, Reader, ReaderBuilder, Trim};
-use ndarray::Array2;
+use ndarray::{Array1, Array2};
 
 use crate::error::{CliError, Result};
 use crate::output::count;
@@ -29,6 +29,8 @@ pub struct Selection {
     pub feature_names: Vec<String>,
     feature_idx: Vec<usize>,
     target_idx: Option<usize>,
+    /// The column of sample weights ([`CsvFile::select_weighted`]).
+    weight_idx: Option<usize>,
 }
 
 impl Selection {
@@ -115,7 +117,55 @@ impl CsvFile {
             feature_names,
             feature_idx,
             target_idx,
+            weight_idx: None,
         })
+    }
+
+    /// As [`select`](Self::select), plus a column of sample weights
+    /// (`--weights`), which is never a default feature and may be neither
+    /// the target nor a listed feature.
+    pub fn select_weighted(
+        &self,
+        target: Option<&str>,
+        features: Option<&[String]>,
+        weights: Option<&str>,
+    ) -> Result<Selection> {
+        let Some(w) = weights else {
+            return self.select(target, features);
+        };
+        if Some(w) == target {
+            return Err(CliError::input(format!(
+                "--weights names the target column `{w}`"
+            )));
+        }
+        if features.is_some_and(|list| list.iter().any(|f| f == w)) {
+            return Err(CliError::input(format!(
+                "--features includes the weights column `{w}`"
+            )));
+        }
+        let weight_idx = self.column(w, "--weights")?;
+        let defaults: Vec<String>;
+        let features = match features {
+            Some(list) => list,
+            None => {
+                defaults = self
+                    .header
+                    .iter()
+                    .filter(|h| !h.is_empty() && Some(h.as_str()) != target && *h != w)
+                    .cloned()
+                    .collect();
+                if defaults.is_empty() {
+                    return Err(CliError::input(format!(
+                        "{}: no feature columns besides the target and the weights",
+                        self.name()
+                    )));
+                }
+                &defaults
+            }
+        };
+        let mut selection = self.select(target, Some(features))?;
+        selection.weight_idx = Some(weight_idx);
+        Ok(selection)
     }
 
     /// The position of column `name`, which must appear exactly once.
@@ -194,6 +244,26 @@ impl RowReader {
     /// Appends the next row's features to `x` and its target (if selected)
     /// to `y`; `Ok(false)` at the end of the file.
     pub fn next_into(&mut self, x: &mut Vec<f64>, y: &mut Vec<f64>) -> Result<bool> {
+        self.next_row(x, y, None)
+    }
+
+    /// As [`next_into`](Self::next_into), also appending the row's sample
+    /// weight (if a weights column was selected; checked `≥ 0`) to `w`.
+    pub fn next_weighted(
+        &mut self,
+        x: &mut Vec<f64>,
+        y: &mut Vec<f64>,
+        w: &mut Vec<f64>,
+    ) -> Result<bool> {
+        self.next_row(x, y, Some(w))
+    }
+
+    fn next_row(
+        &mut self,
+        x: &mut Vec<f64>,
+        y: &mut Vec<f64>,
+        w: Option<&mut Vec<f64>>,
+    ) -> Result<bool> {
         let more = self
             .reader
             .read_byte_record(&mut self.record)
@@ -215,6 +285,16 @@ impl RowReader {
         }
         if let Some(j) = self.selection.target_idx {
             y.push(self.cell(j, line)?);
+        }
+        if let (Some(j), Some(w)) = (self.selection.weight_idx, w) {
+            let v = self.cell(j, line)?;
+            if v < 0.0 {
+                return Err(CliError::input(format!(
+                    "{}: line {line}, column `{}`: the weight {v} is negative (weights must be ≥ 0)",
+                    self.name, self.header[j]
+                )));
+            }
+            w.push(v);
         }
         self.rows_read += 1;
         Ok(true)
@@ -277,13 +357,15 @@ pub struct Table {
     pub x: Array2<f64>,
     /// m × 1, when a target was selected.
     pub y: Option<Array2<f64>>,
+    /// The sample weights, when a weights column was selected.
+    pub w: Option<Array1<f64>>,
 }
 
 /// Reads every row of `file` into memory.
 pub fn read_all(file: &CsvFile, selection: &Selection, progress: &Progress) -> Result<Table> {
     let mut rows = file.rows(selection)?;
-    let (mut x, mut y) = (Vec::new(), Vec::new());
-    while rows.next_into(&mut x, &mut y)? {
+    let (mut x, mut y, mut w) = (Vec::new(), Vec::new(), Vec::new());
+    while rows.next_weighted(&mut x, &mut y, &mut w)? {
         let n = rows.rows_read();
         if n.is_multiple_of(4096) {
             progress.tick(|| format!("reading {}: {} rows", file.name(), count(n)));
@@ -298,7 +380,18 @@ pub fn read_all(file: &CsvFile, selection: &Selection, progress: &Progress) -> R
     let y = selection
         .target_idx
         .map(|_| Array2::from_shape_vec((m, 1), y).expect("one target per row"));
-    Ok(Table { x, y })
+    let w = match selection.weight_idx {
+        Some(j) if w.iter().all(|&v| v == 0.0) => {
+            return Err(CliError::input(format!(
+                "{}: every weight in the column `{}` is 0 (--weights needs a positive weight somewhere)",
+                file.name(),
+                file.header[j]
+            )));
+        }
+        Some(_) => Some(Array1::from(w)),
+        None => None,
+    };
+    Ok(Table { x, y, w })
 }
 
 /// The error for a file with a header and no rows.

@@ -1,10 +1,11 @@
 //! `elasticnet fit`: one exact fit (or, with `--batch-size`, out-of-core
 //! SGD), its coefficients, and the model file.
 
-use elasticnet::{ElasticLoss, ElasticNet, metrics};
+use elasticnet::{ElasticLoss, ElasticNet};
 
 use super::{
-    coefficient_table, data_line, iterations, penalty_line, preprocessing, sgd, standardization,
+    PerFeature, check_exact_only, coefficient_table, data_line, iterations, penalty_line,
+    preprocessing, r2, r2_label, sgd, standardization, with_per_feature,
 };
 use crate::args::{FitArgs, SolverArg};
 use crate::error::{CliError, Result};
@@ -53,14 +54,19 @@ impl Penalty {
         }
     }
 
-    pub fn objective(&self, a: &FitArgs) -> Objective {
+    pub fn objective(&self, a: &FitArgs, per_feature: &PerFeature) -> Objective {
+        let (penalty_factor, lower, upper) = per_feature.record();
         Objective {
             loss: self.loss,
             alpha: self.alpha,
             l1_ratio: self.l1_ratio,
             fit_intercept: !a.data.no_intercept,
-            positive: a.positive,
+            positive: per_feature.positive,
             standardize: a.data.standardize,
+            penalty_factor,
+            lower,
+            upper,
+            gamma: None,
         }
     }
 }
@@ -68,38 +74,63 @@ impl Penalty {
 pub fn run(a: &FitArgs, progress: &Progress) -> Result<String> {
     let penalty = Penalty::from_args(a)?;
     check_destination(a.out.as_deref())?;
+    if a.stream.batch_size.is_some() {
+        check_exact_only(&a.data, &a.per_feature)?;
+    }
     let file = CsvFile::open(&a.data.data)?;
-    let selection = file.select(Some(&a.data.target), a.data.features.as_deref())?;
+    let selection = file.select_weighted(
+        Some(&a.data.target),
+        a.data.features.as_deref(),
+        a.data.weights.as_deref(),
+    )?;
+    let per_feature = PerFeature::resolve(&a.per_feature, &a.data, &selection)?;
     if let Some(batch_size) = a.stream.batch_size {
-        return sgd::run(a, &penalty, &file, &selection, batch_size, progress);
+        return sgd::run(
+            a,
+            &penalty,
+            &per_feature,
+            &file,
+            &selection,
+            batch_size,
+            progress,
+        );
     }
     let solver = a.solver.unwrap_or(SolverArg::Cd);
-    let estimator = ElasticNet::new(penalty.alpha, penalty.l1_ratio)
-        .fit_intercept(!a.data.no_intercept)
-        .standardize(a.data.standardize)
-        .tol(a.solve.tol())
-        .max_iter(a.solve.max_iter())
-        .solver(solver.solver())
-        .positive(a.positive);
+    let estimator = with_per_feature!(
+        ElasticNet::new(penalty.alpha, penalty.l1_ratio)
+            .fit_intercept(!a.data.no_intercept)
+            .standardize(a.data.standardize)
+            .tol(a.solve.tol())
+            .max_iter(a.solve.max_iter())
+            .solver(solver.solver()),
+        &per_feature
+    );
     estimator.validate()?;
     let data = read_all(&file, &selection, progress)?;
     let (x, y) = (
         data.x.view(),
         data.y.as_ref().expect("target selected").view(),
     );
+    let w = data.w.as_ref().map(|w| w.view());
 
-    let fit = progress.working(&format!("fitting ({})", solver.name()), || {
-        estimator.fit(x, y)
+    let fit = progress.working(&format!("fitting ({})", solver.name()), || match w {
+        Some(w) => estimator.fit_weighted(x, y, w),
+        None => estimator.fit(x, y),
     })?;
-    let r2 = metrics::r2(y, fit.predict(x)?.view())?;
+    let r2 = r2(y, fit.predict(x)?.view(), w)?;
 
-    let mut report = data_line("fit", &a.data, x.nrows(), &selection);
+    let mut report = data_line("fit", &a.data, x.nrows(), data.w.as_ref(), &selection);
     report += &format!(
         "penalty: {}; {}{}\n",
         penalty_line(penalty.alpha, penalty.l1_ratio),
         preprocessing(&a.data),
-        if a.positive { "; positive" } else { "" }
+        if per_feature.positive {
+            "; positive"
+        } else {
+            ""
+        }
     );
+    report += &per_feature.lines();
     report += &format!(
         "{}: {}, {}, duality gap {}\n",
         solver.name(),
@@ -112,8 +143,9 @@ pub fn run(a: &FitArgs, progress: &Progress) -> Result<String> {
         short(fit.duality_gap, 3)
     );
     report += &format!(
-        "objective {}, R² {}\n\n",
+        "objective {}, {} {}\n\n",
         short(fit.objective, 8),
+        r2_label(w.is_some()),
         short(r2, 6)
     );
     report += &coefficient_table(&selection.feature_names, &fit.model);
@@ -122,6 +154,7 @@ pub fn run(a: &FitArgs, progress: &Progress) -> Result<String> {
         let training = Training {
             method: solver.name().into(),
             data: file.name(),
+            sample_weights: a.data.weights.clone(),
             n_samples: x.nrows(),
             n_iter: fit.n_iter,
             converged: fit.converged,
@@ -133,8 +166,8 @@ pub fn run(a: &FitArgs, progress: &Progress) -> Result<String> {
             &a.data.target,
             &selection.feature_names,
             &fit.model,
-            penalty.objective(a),
-            standardization(&a.data, x)?,
+            penalty.objective(a, &per_feature),
+            standardization(&a.data, &data)?,
             training,
         );
         model.save(out)?;

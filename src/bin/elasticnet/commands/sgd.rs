@@ -22,7 +22,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
 use super::fit::Penalty;
-use super::{coefficient_table, data_line, penalty_line, preprocessing};
+use super::{PerFeature, coefficient_table, data_line, penalty_line, preprocessing};
 use crate::args::FitArgs;
 use crate::error::{CliError, Result};
 use crate::model_file::{ModelFile, Training};
@@ -42,6 +42,7 @@ const CERTIFY_TOL: f64 = 1e-4;
 pub fn run(
     a: &FitArgs,
     penalty: &Penalty,
+    per_feature: &PerFeature,
     file: &CsvFile,
     selection: &Selection,
     batch_size: usize,
@@ -62,7 +63,7 @@ pub fn run(
         },
         l1_update: L1Update::Proximal,
         fit_intercept,
-        positive: a.positive,
+        positive: per_feature.positive,
         tol: None,
     };
     config.validate()?;
@@ -141,12 +142,16 @@ pub fn run(
         };
     let certified = eval.duality_gap <= CERTIFY_TOL * scale_y;
 
-    let mut report = data_line("fit", &a.data, n_rows, selection);
+    let mut report = data_line("fit", &a.data, n_rows, None, selection);
     report += &format!(
         "penalty: {}; {}{}\n",
         penalty_line(penalty.alpha, penalty.l1_ratio),
         preprocessing(&a.data),
-        if a.positive { "; positive" } else { "" }
+        if per_feature.positive {
+            "; positive"
+        } else {
+            ""
+        }
     );
     report += &format!(
         "proximal SGD: {} epochs × {} batches of {} rows (shuffled {} rows at a time), learning rate {}{}\n",
@@ -180,6 +185,7 @@ pub fn run(
         let training = Training {
             method: "proximal sgd".into(),
             data: file.name(),
+            sample_weights: None,
             n_samples: n_rows,
             n_iter: train.epochs_run,
             converged: certified,
@@ -191,7 +197,7 @@ pub fn run(
             &a.data.target,
             &selection.feature_names,
             &original,
-            penalty.objective(a),
+            penalty.objective(a, per_feature),
             prep.scaler.clone(),
             training,
         );
