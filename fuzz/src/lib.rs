@@ -1,6 +1,6 @@
 //! Fuzz targets for every public entry point of `elasticnet` that takes a
 //! user's data: [`ElasticNet::fit`], [`train_with`], [`ElasticNetPath::fit`]
-//! and [`ElasticNetCv::fit`].
+//! and [`ElasticNetCv::fit`]; and for the command line's CSV reader.
 //!
 //! Each target turns arbitrary bytes into a shape, data (mostly tame
 //! numbers scaled by a power of ten per column, with duplicated, constant
@@ -18,10 +18,31 @@
 //!   is no larger than the zero model's plus the gap;
 //! * paths start with exact zeros at `alpha_max`.
 //!
+//! The `csv` target fuzzes the command line's CSV reader instead: see
+//! [`csv`].
+//!
 //! The functions are plain Rust, so the same targets run under libFuzzer
 //! (`fuzz_targets/*.rs`, through cargo-fuzz) or from any other driver.
 
 use std::ops::ControlFlow;
+
+// The command line's CSV reader and the modules it uses, compiled from the
+// binary's sources (the library has no reader): the `csv` target.
+#[allow(dead_code)]
+#[path = "../../src/bin/elasticnet/error.rs"]
+mod error;
+#[allow(dead_code, unexpected_cfgs)] // `count` only; `plot` is the main crate's
+#[path = "../../src/bin/elasticnet/output.rs"]
+mod output;
+#[allow(dead_code)]
+#[path = "../../src/bin/elasticnet/progress.rs"]
+mod progress;
+#[allow(dead_code)]
+#[path = "../../src/bin/elasticnet/table.rs"]
+mod table;
+
+mod csv_table;
+pub use csv_table::csv;
 
 use arbitrary::{Result as AResult, Unstructured};
 use elasticnet::{

@@ -4,9 +4,13 @@
 //! The first line is the header. Cells are trimmed; every selected cell
 //! must parse as a finite number. Errors name the file, the line and the
 //! column.
+//!
+//! The reading itself works on any [`Read`] ([`CsvFile::from_reader`],
+//! [`CsvFile::rows_from`], [`read_rows`]), so that it can be fuzzed in
+//! memory (`fuzz/fuzz_targets/csv.rs`).
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Chain, Cursor, Read};
 use std::path::{Path, PathBuf};
 
 use csv::{ByteRecord, Reader, ReaderBuilder, Trim};
@@ -42,11 +46,17 @@ impl Selection {
 impl CsvFile {
     /// Opens `path` and reads its header.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::from_reader(path, open_file(path)?)
+    }
+
+    /// Reads the header from `input`, the contents of `path` (which is
+    /// only named in messages, and opened again by [`rows`](Self::rows)).
+    pub fn from_reader(path: &Path, input: impl Read) -> Result<Self> {
         let mut file = Self {
             path: path.to_path_buf(),
             header: Vec::new(),
         };
-        let mut reader = file.reader()?;
+        let mut reader = csv_reader(input, &file.name())?;
         let header = reader
             .headers()
             .map_err(|e| CliError::input(format!("{}: {}", file.name(), csv_message(&e))))?;
@@ -196,20 +206,15 @@ impl CsvFile {
         }
     }
 
-    /// A reader positioned after the header.
-    fn reader(&self) -> Result<Reader<BufReader<File>>> {
-        let file = File::open(&self.path)
-            .map_err(|e| CliError::input(format!("cannot open {}: {e}", self.name())))?;
-        Ok(ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .trim(Trim::All)
-            .from_reader(BufReader::with_capacity(1 << 16, file)))
-    }
-
     /// The rows of the file, from the first, reading the selected columns.
     pub fn rows(&self, selection: &Selection) -> Result<RowReader> {
-        let mut reader = self.reader()?;
+        self.rows_from(open_file(&self.path)?, selection)
+    }
+
+    /// The rows of `input`, the file's contents from the start (header
+    /// included), reading the selected columns.
+    pub fn rows_from<R: Read>(&self, input: R, selection: &Selection) -> Result<RowReader<R>> {
+        let mut reader = csv_reader(input, &self.name())?;
         let header = reader
             .headers()
             .map_err(|e| CliError::input(format!("{}: {}", self.name(), csv_message(&e))))?;
@@ -230,9 +235,40 @@ impl CsvFile {
     }
 }
 
+/// `path`, buffered, for [`csv_reader`].
+fn open_file(path: &Path) -> Result<BufReader<File>> {
+    let file = File::open(path)
+        .map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?;
+    Ok(BufReader::with_capacity(1 << 16, file))
+}
+
+/// The input of a [`csv_reader`]: its first 4 bytes, then the rest.
+type Input<R> = Chain<Cursor<Vec<u8>>, R>;
+
+/// A CSV reader of `input` (the contents of file `name`) that will read
+/// the header first.
+///
+/// The csv crate strips a UTF-8 byte order mark only when its first read
+/// brings the whole mark, and takes a first read of the mark alone for the
+/// end of the input (F18): the first 4 bytes (or all, if fewer) are read
+/// here and handed to it in one read, whatever pieces `input` gives.
+fn csv_reader<R: Read>(mut input: R, name: &str) -> Result<Reader<Input<R>>> {
+    let mut head = Vec::with_capacity(4);
+    input
+        .by_ref()
+        .take(4)
+        .read_to_end(&mut head)
+        .map_err(|e| CliError::input(format!("cannot read {name}: {e}")))?;
+    Ok(ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(Trim::All)
+        .from_reader(Cursor::new(head).chain(input)))
+}
+
 /// Reads rows one at a time, keeping only the selected columns.
-pub struct RowReader {
-    reader: Reader<BufReader<File>>,
+pub struct RowReader<R = BufReader<File>> {
+    reader: Reader<Input<R>>,
     record: ByteRecord,
     name: String,
     header: Vec<String>,
@@ -240,7 +276,7 @@ pub struct RowReader {
     rows_read: usize,
 }
 
-impl RowReader {
+impl<R: Read> RowReader<R> {
     /// Appends the next row's features to `x` and its target (if selected)
     /// to `y`; `Ok(false)` at the end of the file.
     pub fn next_into(&mut self, x: &mut Vec<f64>, y: &mut Vec<f64>) -> Result<bool> {
@@ -363,29 +399,41 @@ pub struct Table {
 
 /// Reads every row of `file` into memory.
 pub fn read_all(file: &CsvFile, selection: &Selection, progress: &Progress) -> Result<Table> {
-    let mut rows = file.rows(selection)?;
+    let weights_name = selection.weight_idx.map(|j| file.header[j].clone());
+    read_rows(file.rows(selection)?, progress, weights_name.as_deref())
+}
+
+/// Reads every remaining row of `rows` into memory; `weights_name` names
+/// the weights column (for the error when every weight is 0).
+pub fn read_rows<R: Read>(
+    mut rows: RowReader<R>,
+    progress: &Progress,
+    weights_name: Option<&str>,
+) -> Result<Table> {
     let (mut x, mut y, mut w) = (Vec::new(), Vec::new(), Vec::new());
+    let start = rows.rows_read();
     while rows.next_weighted(&mut x, &mut y, &mut w)? {
         let n = rows.rows_read();
         if n.is_multiple_of(4096) {
-            progress.tick(|| format!("reading {}: {} rows", file.name(), count(n)));
+            progress.tick(|| format!("reading {}: {} rows", rows.name(), count(n)));
         }
     }
-    let m = rows.rows_read();
+    let m = rows.rows_read() - start;
     if m == 0 {
-        return Err(no_rows(&file.name()));
+        return Err(no_rows(rows.name()));
     }
-    let p = selection.n_features();
+    let p = rows.selection.n_features();
     let x = Array2::from_shape_vec((m, p), x).expect("p values per row");
-    let y = selection
+    let y = rows
+        .selection
         .target_idx
         .map(|_| Array2::from_shape_vec((m, 1), y).expect("one target per row"));
-    let w = match selection.weight_idx {
-        Some(j) if w.iter().all(|&v| v == 0.0) => {
+    let w = match rows.selection.weight_idx {
+        Some(_) if w.iter().all(|&v| v == 0.0) => {
             return Err(CliError::input(format!(
                 "{}: every weight in the column `{}` is 0 (--weights needs a positive weight somewhere)",
-                file.name(),
-                file.header[j]
+                rows.name(),
+                weights_name.unwrap_or("?")
             )));
         }
         Some(_) => Some(Array1::from(w)),
@@ -454,6 +502,42 @@ mod tests {
         let t = read_all(&file, &sel, &Progress::new(true)).unwrap();
         assert_eq!(t.x, ndarray::array![[2.5, 1.0], [5.0, 4.0]]);
         assert_eq!(t.y.unwrap(), ndarray::array![[3.0], [-6.0]]);
+    }
+
+    /// A reader handing out its bytes `piece` at a time, as a pipe may.
+    struct Pieces<'a> {
+        data: &'a [u8],
+        piece: usize,
+    }
+
+    impl Read for Pieces<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.data.len().min(self.piece).min(buf.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn byte_order_mark_is_dropped_however_the_bytes_arrive() {
+        // F18 (fuzz target `csv`): the csv crate strips the mark only when
+        // the first read brings all of it, and takes a first read of the
+        // mark alone for the end of the input ("the file is empty").
+        let text = "\u{feff}a,y\r\n1,2\r\n".as_bytes();
+        for piece in 1..=text.len() {
+            let input = || Pieces { data: text, piece };
+            let file = CsvFile::from_reader(Path::new("bom.csv"), input())
+                .unwrap_or_else(|e| panic!("{piece}-byte reads: {e}"));
+            let sel = file
+                .select(Some("y"), None)
+                .unwrap_or_else(|e| panic!("{piece}-byte reads: {e}"));
+            assert_eq!(sel.feature_names, ["a"], "{piece}-byte reads");
+            let rows = file.rows_from(input(), &sel).unwrap();
+            let t = read_rows(rows, &Progress::new(true), None).unwrap();
+            assert_eq!(t.x, ndarray::array![[1.0]]);
+            assert_eq!(t.y.unwrap(), ndarray::array![[2.0]]);
+        }
     }
 
     #[test]
