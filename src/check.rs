@@ -48,6 +48,17 @@ pub(crate) fn xy<F: Float>(x: ArrayView2<F>, y: ArrayView2<F>) -> Result<()> {
     same_rows(x, y)
 }
 
+/// As [`xy`] except that `x`'s values are not looked at: the caller
+/// builds its [`Problem`] with [`Problem::checked`], which proves them
+/// finite without a pass of its own when it can.
+pub(crate) fn xy_shapes<F: Float>(x: ArrayView2<F>, y: ArrayView2<F>) -> Result<()> {
+    if x.nrows() == 0 || x.ncols() == 0 {
+        return Err(Error::EmptyInput { what: "x" });
+    }
+    matrix("y", y)?;
+    same_rows(x, y)
+}
+
 /// `y` has as many rows as `x`.
 pub(crate) fn same_rows<F: Float>(x: ArrayView2<F>, y: ArrayView2<F>) -> Result<()> {
     if y.nrows() != x.nrows() {

@@ -274,7 +274,7 @@ impl<F: Float> ElasticNetCv<F> {
         sample_weight: Option<ArrayView1<F>>,
     ) -> Result<CvFit<F>> {
         self.validate()?;
-        check::xy(x, y)?;
+        check::xy_shapes(x, y)?;
         if let Some(sw) = sample_weight {
             check::sample_weight(sw, x.nrows())?;
         }
@@ -282,14 +282,14 @@ impl<F: Float> ElasticNetCv<F> {
         let fold_of = self.assign_folds(x.nrows())?;
         let n_folds = fold_of.iter().max().map_or(0, |&f| f + 1);
 
-        let full = Problem::new(
+        let full = Problem::checked(
             x,
             y,
             sample_weight,
             self.fit_intercept,
             self.standardize,
             Layout::Auto,
-        );
+        )?;
         let full_features = self.features.build(&full);
         let grids: Vec<Vec<F>> = self
             .l1_ratios

@@ -286,7 +286,7 @@ impl<F: Float> ElasticNet<F> {
         sample_weight: Option<ArrayView1<F>>,
     ) -> Result<Fit<F>> {
         self.validate()?;
-        check::xy(x, y)?;
+        check::xy_shapes(x, y)?;
         if let Some(sw) = sample_weight {
             check::sample_weight(sw, x.nrows())?;
         }
@@ -302,14 +302,14 @@ impl<F: Float> ElasticNet<F> {
             }
             check::finite("warm start weight", w0.view())?;
         }
-        let problem = Problem::new(
+        let problem = Problem::checked(
             x,
             y,
             sample_weight,
             self.fit_intercept,
             self.standardize,
             Layout::Auto,
-        );
+        )?;
         check::representable(&problem)?;
         let features = self.features.build(&problem);
         let mut w = match &self.warm_start {

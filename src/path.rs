@@ -262,19 +262,19 @@ impl<F: Float> ElasticNetPath<F> {
         sample_weight: Option<ArrayView1<F>>,
     ) -> Result<Path<F>> {
         self.validate()?;
-        check::xy(x, y)?;
+        check::xy_shapes(x, y)?;
         if let Some(sw) = sample_weight {
             check::sample_weight(sw, x.nrows())?;
         }
         self.features.validate(x.ncols())?;
-        let problem = Problem::new(
+        let problem = Problem::checked(
             x,
             y,
             sample_weight,
             self.fit_intercept,
             self.standardize,
             Layout::Auto,
-        );
+        )?;
         check::representable(&problem)?;
         let features = self.features.build(&problem);
         let alphas = match &self.alphas {

@@ -100,7 +100,10 @@ def fit_contestants(X, y, alpha, l1_ratio, repeats):
     import skglm
 
     rows = []
-    for precompute in (True, False):
+    # precompute=True on p > m forms a p × p Gram matrix and sweeps it
+    # (5000 × 5000 on "wide": minutes per fit at 0.01·alpha_max); scikit-learn's
+    # own precompute="auto" never does that, so it is not run there.
+    for precompute in (True, False) if X.shape[0] >= X.shape[1] else (False,):
         est = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=TOL, max_iter=100_000, precompute=precompute)
         t, est = timed(lambda: est.fit(X, y), repeats)
         rows.append((f"sklearn precompute={precompute}", t, est.coef_, est.intercept_))

@@ -79,11 +79,74 @@ impl<F: Float> Problem<F> {
         standardize: bool,
         layout: Layout,
     ) -> Self {
+        Self::build(
+            x,
+            y,
+            sample_weight,
+            fit_intercept,
+            standardize,
+            layout,
+            false,
+        )
+        .expect("no check, no error")
+    }
+
+    /// As [`new`](Self::new) for an `x` whose values have not been checked
+    /// yet: [`Error::NonFinite`](crate::Error::NonFinite) if one is NaN or
+    /// infinite. The check costs nothing extra when the Gram matrix of
+    /// centred data is formed — a finite column mean proves the column
+    /// finite — and one pass over `x` otherwise. (`x`'s shape, `y` and the
+    /// weights must be validated.)
+    pub fn checked(
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        sample_weight: Option<ArrayView1<F>>,
+        fit_intercept: bool,
+        standardize: bool,
+        layout: Layout,
+    ) -> crate::Result<Self> {
+        Self::build(
+            x,
+            y,
+            sample_weight,
+            fit_intercept,
+            standardize,
+            layout,
+            true,
+        )
+    }
+
+    fn build(
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        sample_weight: Option<ArrayView1<F>>,
+        fit_intercept: bool,
+        standardize: bool,
+        layout: Layout,
+        verify_x: bool,
+    ) -> crate::Result<Self> {
         let (n_samples, n_features) = x.dim();
+        let use_gram =
+            layout == Layout::Auto && n_samples >= n_features && n_features <= GRAM_MAX_FEATURES;
         let omega = sample_weight.map(|w| normalised_weights(w));
         let omega_view = omega.as_ref().map(|o| o.view());
+        // With the Gram matrix of centred data, the means come from one
+        // plain pass and are corrected exactly from the deviations the
+        // Gram pass sums anyway (see `gram_and_xty`).
+        let one_pass_means = use_gram && fit_intercept && !standardize;
+
+        if verify_x && !one_pass_means {
+            crate::check::finite("x", x)?;
+        }
         let (x_mean, x_scale) = if standardize {
             column_moments(x, fit_intercept, omega_view)
+        } else if one_pass_means {
+            let mean = one_pass_column_means(x, omega_view);
+            if verify_x && mean.iter().any(|v| !v.is_finite()) {
+                // A finite sum of finite terms: some value is not finite.
+                crate::check::finite("x", x)?;
+            }
+            (mean, Array1::ones(n_features))
         } else if fit_intercept {
             // The corrected two-pass mean (exact for a constant column).
             (column_means(x, omega_view), Array1::ones(n_features))
@@ -108,10 +171,24 @@ impl<F: Float> Problem<F> {
         }
         let yty = y_c.axis_iter(Axis(1)).map(|c| c.dot(&c)).collect();
 
-        let use_gram =
-            layout == Layout::Auto && n_samples >= n_features && n_features <= GRAM_MAX_FEATURES;
+        let mut x_mean = x_mean;
         let (design, col_norm2) = if use_gram {
-            let (gram, xty) = gram_and_xty(x, y_c.view(), &x_mean, &x_scale, root_omega.as_ref());
+            let (mut gram, mut xty, dev) =
+                gram_and_xty(x, y_c.view(), &x_mean, &x_scale, root_omega.as_ref());
+            if fit_intercept {
+                // The deviations `e = Σᵢ √ωᵢ·B_i` of slightly inexact
+                // means: centring on `x̄ + s·e/m` instead (exact) changes
+                // Q by `−e·eᵀ/m` and q by `−e·(Σᵢ √ωᵢ·ỹᵢ)/m`.
+                correct_means(
+                    &mut gram,
+                    &mut xty,
+                    &mut x_mean,
+                    &x_scale,
+                    &dev,
+                    &y_c,
+                    root_omega.as_ref(),
+                );
+            }
             let diag = gram.diag().to_owned();
             (Design::Gram { gram, xty }, diag)
         } else {
@@ -129,7 +206,7 @@ impl<F: Float> Problem<F> {
             let norms = xs.axis_iter(Axis(1)).map(|c| c.dot(&c)).collect();
             (Design::Dense { x: xs, y: y_c }, norms)
         };
-        Self {
+        Ok(Self {
             design,
             x_mean,
             x_scale,
@@ -137,7 +214,7 @@ impl<F: Float> Problem<F> {
             yty,
             col_norm2,
             n_samples,
-        }
+        })
     }
 
     pub fn n_features(&self) -> usize {
@@ -274,41 +351,75 @@ fn normalised_weights<F: Float>(w: ArrayView1<F>) -> Array1<F> {
 }
 
 /// `Q = X̃ᵀX̃` and `q = X̃ᵀỹ`, formed `GRAM_CHUNK` rows at a time: each chunk
-/// is centred, scaled (and multiplied by `√ωᵢ`) into a small buffer, then `Q += BᵀB`, `q += Bᵀỹ_B`.
-/// Centring before multiplying (rather than `XᵀX − m·x̄x̄ᵀ`) avoids
-/// cancellation for columns with large means.
+/// is centred, scaled (and multiplied by `√ωᵢ`) into a small buffer `B`,
+/// then `Q += BᵀB` (upper block triangle only, mirrored at the end: Q is
+/// symmetric), `q += Bᵀỹ_B`. Centring before multiplying (rather than
+/// `XᵀX − m·x̄x̄ᵀ`) avoids cancellation for columns with large means. Also
+/// returns the deviation sums `e = Σᵢ √ωᵢ·Bᵢ` (0 for exact means).
 fn gram_and_xty<F: Float>(
     x: ArrayView2<F>,
     y_c: ArrayView2<F>,
     mean: &Array1<F>,
     scale: &Array1<F>,
     root_omega: Option<&Array1<F>>,
-) -> (Array2<F>, Array2<F>) {
+) -> (Array2<F>, Array2<F>, Array1<F>) {
     let (n_samples, n_features) = x.dim();
     let mut gram = Array2::zeros((n_features, n_features));
     let mut xty = Array2::zeros((n_features, y_c.ncols()));
+    let mut dev = Array1::zeros(n_features);
     let inv_scale = scale.mapv(|s| F::one() / s);
+    let unit_scale = scale.iter().all(|&s| s == F::one());
     let mut buf = Array2::zeros((GRAM_CHUNK.min(n_samples), n_features));
+    let blocks = column_blocks(n_features);
     let mut start = 0;
     while start < n_samples {
         let end = (start + GRAM_CHUNK).min(n_samples);
         let mut b = buf.slice_mut(s![..end - start, ..]);
-        Zip::from(b.rows_mut())
-            .and(x.slice(s![start..end, ..]).rows())
-            .for_each(|mut out, row| {
-                Zip::from(&mut out)
-                    .and(&row)
-                    .and(mean)
-                    .and(&inv_scale)
-                    .for_each(|o, &v, &mu, &is| *o = (v - mu) * is);
-            });
-        if let Some(rw) = root_omega {
-            Zip::from(b.rows_mut())
-                .and(rw.slice(s![start..end]))
-                .for_each(|mut row, &c| row *= c);
+        for (i, (mut out, row)) in b
+            .rows_mut()
+            .into_iter()
+            .zip(x.slice(s![start..end, ..]).rows())
+            .enumerate()
+        {
+            let out = out.as_slice_mut().expect("standard layout");
+            let mu = mean.as_slice().expect("contiguous");
+            match row.as_slice() {
+                Some(row) if unit_scale => {
+                    for ((o, &v), &m) in out.iter_mut().zip(row).zip(mu) {
+                        *o = v - m;
+                    }
+                }
+                _ => {
+                    Zip::from(&mut *out)
+                        .and(&row)
+                        .and(mean)
+                        .and(&inv_scale)
+                        .for_each(|o, &v, &m, &is| *o = (v - m) * is);
+                }
+            }
+            let weight = match root_omega {
+                Some(rw) => {
+                    let c = rw[start + i];
+                    out.iter_mut().for_each(|o| *o *= c);
+                    c
+                }
+                None => F::one(),
+            };
+            let dv = dev.as_slice_mut().expect("contiguous");
+            super::linalg::axpy(weight, out, dv);
         }
         let b = b.view();
-        ndarray::linalg::general_mat_mul(F::one(), &b.t(), &b, F::one(), &mut gram);
+        for (bi, &(i0, i1)) in blocks.iter().enumerate() {
+            for &(j0, j1) in &blocks[bi..] {
+                ndarray::linalg::general_mat_mul(
+                    F::one(),
+                    &b.slice(s![.., i0..i1]).t(),
+                    &b.slice(s![.., j0..j1]),
+                    F::one(),
+                    &mut gram.slice_mut(s![i0..i1, j0..j1]),
+                );
+            }
+        }
         ndarray::linalg::general_mat_mul(
             F::one(),
             &b.t(),
@@ -318,15 +429,105 @@ fn gram_and_xty<F: Float>(
         );
         start = end;
     }
-    // Exact symmetry (the two triangles can differ in the last bit).
+    // Mirror the upper triangle (within diagonal blocks, the two triangles
+    // can differ in the last bit: use their mean).
     for i in 0..n_features {
         for j in 0..i {
-            let v = (gram[[i, j]] + gram[[j, i]]) * F::cast(0.5);
+            let v = if gram[[i, j]] == F::zero() {
+                gram[[j, i]]
+            } else {
+                (gram[[i, j]] + gram[[j, i]]) * F::cast(0.5)
+            };
             gram[[i, j]] = v;
             gram[[j, i]] = v;
         }
     }
-    (gram, xty)
+    (gram, xty, dev)
+}
+
+/// Columns per block of the Gram product: only blocks on or above the
+/// diagonal are formed.
+const GRAM_BLOCK: usize = 32;
+
+/// `[start, end)` column ranges of the Gram blocks.
+fn column_blocks(n_features: usize) -> Vec<(usize, usize)> {
+    (0..n_features)
+        .step_by(GRAM_BLOCK)
+        .map(|start| (start, (start + GRAM_BLOCK).min(n_features)))
+        .collect()
+}
+
+/// Re-centres `Q`, `q` and `x̄` on the exact means: with `e` the deviation
+/// sums of the Gram pass and `c = e/m`, `Q ← Q − e·eᵀ/m`,
+/// `q ← q − c·(Σᵢ √ωᵢ·ỹᵢ)` and `x̄ ← x̄ + s·c`.
+fn correct_means<F: Float>(
+    gram: &mut Array2<F>,
+    xty: &mut Array2<F>,
+    x_mean: &mut Array1<F>,
+    scale: &Array1<F>,
+    dev: &Array1<F>,
+    y_c: &Array2<F>,
+    root_omega: Option<&Array1<F>>,
+) {
+    if dev.iter().all(|&e| e == F::zero()) {
+        return;
+    }
+    let m = F::from_usize_lossy(y_c.nrows());
+    let c = dev / m;
+    for (mut row, &ei) in gram.rows_mut().into_iter().zip(dev) {
+        row.scaled_add(-ei, &c);
+    }
+    for (mut q, yl) in xty.axis_iter_mut(Axis(1)).zip(y_c.axis_iter(Axis(1))) {
+        let sy = match root_omega {
+            Some(rw) => yl.dot(rw),
+            None => yl.sum(),
+        };
+        q.scaled_add(-sy, &c);
+    }
+    Zip::from(x_mean)
+        .and(scale)
+        .and(&c)
+        .for_each(|mu, &s, &cj| *mu += s * cj);
+}
+
+/// Plain weighted column means `Σᵢ ωᵢ·xᵢⱼ/m` in one pass over the rows,
+/// exact for constant columns (their first value). Their small rounding
+/// error is corrected by [`correct_means`].
+fn one_pass_column_means<F: Float>(x: ArrayView2<F>, weights: Option<ArrayView1<F>>) -> Array1<F> {
+    let (m, p) = x.dim();
+    let inv_m = F::one() / F::from_usize_lossy(m.max(1));
+    let mut mean = Array1::<F>::zeros(p);
+    if m == 0 {
+        return mean;
+    }
+    let first = x.row(0).to_owned();
+    let first = first.as_slice().expect("contiguous");
+    // Σᵢ|xᵢⱼ − x₀ⱼ|: 0 exactly for a constant column (NaN for a NaN one).
+    let mut spread = vec![F::zero(); p];
+    for (i, row) in x.rows().into_iter().enumerate() {
+        let c = weights.map_or(F::one(), |w| w[i]) * inv_m;
+        let acc = mean.as_slice_mut().expect("contiguous");
+        match row.as_slice() {
+            Some(row) => {
+                for j in 0..p {
+                    acc[j] += row[j] * c;
+                    spread[j] += (row[j] - first[j]).abs();
+                }
+            }
+            None => {
+                for (j, &v) in row.iter().enumerate() {
+                    acc[j] += v * c;
+                    spread[j] += (v - first[j]).abs();
+                }
+            }
+        }
+    }
+    for ((mu, &f), &d) in mean.iter_mut().zip(first).zip(&spread) {
+        if d == F::zero() {
+            *mu = f;
+        }
+    }
+    mean
 }
 
 impl<F: Float> Problem<F> {
