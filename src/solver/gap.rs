@@ -120,27 +120,46 @@ pub(crate) fn duality_gap<F: Float>(
     let mut gap = primal_value + half * c * c * theta_norm2 - c * y_dot_theta + conjugates;
 
     // (2) rescaled residual, for the classic elastic net.
-    if features.classic && projected.is_none() {
-        let (l1, l2) = (pen.l1_reg, pen.l2_reg);
-        let positive = features.lower.iter().all(|&lo| lo == F::zero());
-        let (l1norm, l2norm2) = norms(w);
-        let mut dual_norm = F::zero();
-        for (&zj, &wj) in res.z.iter().zip(w.iter()) {
-            let a = zj - l2 * wj;
-            let a = if positive { a } else { a.abs() };
-            dual_norm = dual_norm.max(a);
-        }
-        let c = if dual_norm > l1 {
-            l1 / dual_norm
-        } else {
-            F::one()
-        };
-        let c2 = F::one() + c * c;
-        let rescaled =
-            half * res.r_norm2 * c2 - c * res.y_dot_r + l1 * l1norm + half * l2 * l2norm2 * c2;
+    if projected.is_none()
+        && let Some((_, rescaled)) = rescaled_residual(w, res, pen)
+    {
         gap = gap.min(rescaled);
     }
     gap.max(F::zero()) + res.slack
+}
+
+/// The dual scaling `c` and the gap of dual point (2) of [`duality_gap`]
+/// (scikit-learn's rescaled residual, without the rounding slack), for the
+/// classic elastic net only (factors 1, no bounds but `positive`):
+/// `θ = c·(r, −√l2·w)` is feasible for the augmented lasso, which
+/// [gap-safe screening](super::cd) needs.
+pub(crate) fn rescaled_residual<F: Float>(
+    w: ArrayView1<F>,
+    res: &Residual<F>,
+    pen: &Penalty<F>,
+) -> Option<(F, F)> {
+    let features = pen.features;
+    if !features.classic {
+        return None;
+    }
+    let half = F::cast(0.5);
+    let (l1, l2) = (pen.l1_reg, pen.l2_reg);
+    let positive = features.lower.iter().all(|&lo| lo == F::zero());
+    let (l1norm, l2norm2) = norms(w);
+    let mut dual_norm = F::zero();
+    for (&zj, &wj) in res.z.iter().zip(w.iter()) {
+        let a = zj - l2 * wj;
+        let a = if positive { a } else { a.abs() };
+        dual_norm = dual_norm.max(a);
+    }
+    let c = if dual_norm > l1 {
+        l1 / dual_norm
+    } else {
+        F::one()
+    };
+    let c2 = F::one() + c * c;
+    let gap = half * res.r_norm2 * c2 - c * res.y_dot_r + l1 * l1norm + half * l2 * l2norm2 * c2;
+    Some((c, gap))
 }
 
 /// `g*(s) = sup_{lo ≤ t ≤ hi} s·t − a·|t| − ½·b·t²` for `a, b ≥ 0`,

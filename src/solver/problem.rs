@@ -134,8 +134,11 @@ impl<F: Float> Problem<F> {
         // plain pass and are corrected exactly from the deviations the
         // Gram pass sums anyway (see `gram_and_xty`).
         let one_pass_means = use_gram && fit_intercept && !standardize;
+        // Without it, the means are computed column by column on the
+        // column-major copy, where each column is contiguous.
+        let copy_means = !use_gram && fit_intercept && !standardize;
 
-        if verify_x && !one_pass_means {
+        if verify_x && !one_pass_means && !copy_means {
             crate::check::finite("x", x)?;
         }
         let (x_mean, x_scale) = if standardize {
@@ -147,7 +150,7 @@ impl<F: Float> Problem<F> {
                 crate::check::finite("x", x)?;
             }
             (mean, Array1::ones(n_features))
-        } else if fit_intercept {
+        } else if fit_intercept && !copy_means {
             // The corrected two-pass mean (exact for a constant column).
             (column_means(x, omega_view), Array1::ones(n_features))
         } else {
@@ -192,8 +195,28 @@ impl<F: Float> Problem<F> {
             let diag = gram.diag().to_owned();
             (Design::Gram { gram, xty }, diag)
         } else {
-            let mut xs = Array2::zeros((n_samples, n_features).f());
-            xs.assign(&x);
+            let mut xs = column_major_copy(x);
+            if copy_means {
+                // The corrected two-pass mean of `column_means`, column by
+                // column (the same sums in the same order).
+                let inv_m = F::one() / F::from_usize_lossy(n_samples.max(1));
+                for (col, mu) in xs.axis_iter(Axis(1)).zip(x_mean.iter_mut()) {
+                    let col = col.to_slice().expect("column-major");
+                    let c = |i: usize| omega_view.map_or(F::one(), |w| w[i]) * inv_m;
+                    let mut mean = F::zero();
+                    for (i, &v) in col.iter().enumerate() {
+                        mean += v * c(i);
+                    }
+                    let mut dev = F::zero();
+                    for (i, &v) in col.iter().enumerate() {
+                        dev += (v - mean) * c(i);
+                    }
+                    *mu = mean + dev;
+                }
+                if verify_x && x_mean.iter().any(|v| !v.is_finite()) {
+                    crate::check::finite("x", x)?;
+                }
+            }
             Zip::from(xs.axis_iter_mut(Axis(1)))
                 .and(&x_mean)
                 .and(&x_scale)
@@ -224,19 +247,60 @@ impl<F: Float> Problem<F> {
     /// `z = X̃ᵀ(ỹ_l − X̃w)` for target `l`, plus `‖r‖²` and `ỹ_lᵀr` where
     /// `r = ỹ_l − X̃w` — what the duality gap needs.
     pub fn correlations(&self, target: usize, w: ArrayView1<F>) -> Residual<F> {
+        self.correlations_on(target, w, None)
+    }
+
+    /// As [`correlations`](Self::correlations), with `zⱼ` computed only
+    /// where `keep[j]` (0 elsewhere): the correlations of a problem reduced
+    /// to the kept coordinates, whose `w` is 0 elsewhere.
+    pub fn correlations_on(
+        &self,
+        target: usize,
+        w: ArrayView1<F>,
+        keep: Option<&[bool]>,
+    ) -> Residual<F> {
         match &self.design {
             Design::Gram { gram, xty } => {
                 // z = q − Qw;  ‖r‖² = ‖ỹ‖² − 2wᵀq + wᵀQw = ‖ỹ‖² − wᵀq − wᵀz.
+                // Qw from the rows of the non-zero coordinates (Q is
+                // symmetric): O(p·nnz) rather than O(p²).
                 let q = xty.column(target);
-                let z = &q - &gram.dot(&w);
+                let mut z = q.to_owned();
+                let zs = z.as_slice_mut().expect("contiguous");
+                let nonzero: Vec<usize> = (0..w.len()).filter(|&k| w[k] != F::zero()).collect();
+                for &k in &nonzero {
+                    let row = gram.row(k);
+                    super::linalg::axpy(-w[k], row.as_slice().expect("standard layout"), zs);
+                }
+                // |w|ᵀ|Q||w| and Σ|wₖqₖ|: the sizes of the terms that
+                // cancel in ‖r‖² below (the computed wᵀq and wᵀQw can
+                // themselves be cancelled to nothing).
+                let mut magnitude = F::zero();
+                for &k in &nonzero {
+                    let row = gram.row(k);
+                    let inner = nonzero
+                        .iter()
+                        .fold(F::zero(), |acc, &j| acc + (row[j] * w[j]).abs());
+                    magnitude += w[k].abs() * inner;
+                }
+                let wq_terms = nonzero
+                    .iter()
+                    .fold(F::zero(), |acc, &k| acc + (w[k] * q[k]).abs());
+                if let Some(keep) = keep {
+                    for (zj, &kept) in z.iter_mut().zip(keep) {
+                        if !kept {
+                            *zj = F::zero();
+                        }
+                    }
+                }
                 let wq = w.dot(&q);
                 let wz = w.dot(&z);
                 let yty = self.yty[target];
                 // The formula cancels when the terms are much larger than
                 // ‖r‖² (far from the solution): its rounding error, a few
-                // ulps of the largest term, goes into the gap as slack so
+                // ulps of the largest terms, goes into the gap as slack so
                 // that a cancelled ‖r‖² can never certify a bad point.
-                let slack = F::cast(4.0) * F::epsilon() * (yty + wq.abs() + wz.abs());
+                let slack = F::cast(4.0) * F::epsilon() * (yty + wq_terms + magnitude);
                 Residual {
                     r_norm2: (yty - wq - wz).max(F::zero()),
                     y_dot_r: yty - wq,
@@ -254,7 +318,14 @@ impl<F: Float> Problem<F> {
                 let rs = r.as_slice().expect("contiguous");
                 let z = x
                     .axis_iter(Axis(1))
-                    .map(|col| dot(col.as_slice().expect("column-major"), rs))
+                    .enumerate()
+                    .map(|(j, col)| {
+                        if keep.is_none_or(|keep| keep[j]) {
+                            dot(col.as_slice().expect("column-major"), rs)
+                        } else {
+                            F::zero()
+                        }
+                    })
                     .collect();
                 Residual {
                     r_norm2: r.dot(&r),
@@ -336,7 +407,8 @@ pub(crate) struct Residual<F> {
     pub r: Option<Array1<F>>,
     /// A bound on the rounding error of `‖r‖²` and `ỹᵀr` when they are
     /// computed from the Gram matrix (`‖ỹ‖² − 2wᵀq + wᵀQw` cancels far from
-    /// the solution); 0 for the dense design.
+    /// the solution): `4ε·(‖ỹ‖² + Σ|wₖqₖ| + |w|ᵀ|Q||w|)`; 0 for the dense
+    /// design.
     pub slack: F,
 }
 
@@ -443,6 +515,34 @@ fn gram_and_xty<F: Float>(
         }
     }
     (gram, xty, dev)
+}
+
+/// `x` copied into column-major order, tile by tile (a plain element-wise
+/// copy from a row-major `x` strides through memory and misses the cache
+/// on every write).
+fn column_major_copy<F: Float>(x: ArrayView2<F>) -> Array2<F> {
+    const TILE: usize = 32;
+    let (m, p) = x.dim();
+    let mut xs = Array2::zeros((m, p).f());
+    match x.as_slice() {
+        Some(src) => {
+            let dst = xs.as_slice_memory_order_mut().expect("fresh array");
+            for i0 in (0..m).step_by(TILE) {
+                let i1 = (i0 + TILE).min(m);
+                for j0 in (0..p).step_by(TILE) {
+                    let j1 = (j0 + TILE).min(p);
+                    for i in i0..i1 {
+                        let row = &src[i * p..(i + 1) * p];
+                        for j in j0..j1 {
+                            dst[j * m + i] = row[j];
+                        }
+                    }
+                }
+            }
+        }
+        None => xs.assign(&x),
+    }
+    xs
 }
 
 /// Columns per block of the Gram product: only blocks on or above the
