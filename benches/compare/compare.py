@@ -181,6 +181,21 @@ def main():
                     note = "" if ok(ours_obj) else f"OURS objective off by {(ours_obj - best) / best:.1e}"
                     row(name, "fit", setting, ours_t, [(n, t, ok(o)) for (n, t, _, _), o in zip(peers, objs)], note)
 
+                if name in ("tall", "huge") and l1_ratio == 1.0 and "fit" in work:
+                    # Peak memory of a tall fit against the size of x: the
+                    # runner loads x straight into its array, so "stream"
+                    # (load and read x once) is the baseline.
+                    def peak_kb(task):
+                        cmd = ["/usr/bin/time", "-v", RUNNER, d, task, "1.0", repr(float(0.1 * amax)), "1", "1",
+                               repr(TOL), os.path.join(d, "mem.txt")]
+                        err = subprocess.run(cmd, check=True, capture_output=True, text=True).stderr
+                        return int(next(l for l in err.splitlines() if "Maximum resident" in l).split()[-1])
+                    base, fit_peak = peak_kb("stream"), peak_kb("fit")
+                    x_mb = X.nbytes / 1e6
+                    table.append(f"| {name} | fit peak memory | l1_ratio=1.0 | {fit_peak / 1e3:.1f} MB | "
+                                 f"x alone: {x_mb:.1f} MB; loading x and y: {base / 1e3:.1f} MB | "
+                                 f"fit adds {(fit_peak - base) / 1e3:.1f} MB | p² = {X.shape[1] ** 2 * 8 / 1e6:.2f} MB, m = {X.shape[0] * 8 / 1e6:.2f} MB |")
+                    print(table[-1], flush=True)
                 if name == "huge" or not work & {"path", "cv"}:
                     continue
                 # The 100-alpha path (scikit-learn's enet_path needs centred data: centring is timed).
