@@ -7,6 +7,7 @@ use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
 use crate::path::{ElasticNetPath, alpha_grid};
 use crate::solver::features::FeatureSettings;
+use crate::solver::folds;
 use crate::solver::problem::{Layout, Problem};
 use crate::{ElasticNet, Error, Fit, Float, LinearModel, Result, check};
 
@@ -299,7 +300,24 @@ impl<F: Float> ElasticNetCv<F> {
         drop(full_features);
         drop(full);
 
-        let score = |fold: usize| self.score_fold(x, y, sample_weight, &fold_of, fold, &grids);
+        if let Some(sw) = sample_weight {
+            check_fold_weights(sw, &fold_of, n_folds)?;
+        }
+        // Every training set's Gram matrix from one pass over x, when
+        // they all get one (see `solver::folds`).
+        let trained = folds::training_problems(
+            x,
+            y,
+            sample_weight,
+            &fold_of,
+            n_folds,
+            self.fit_intercept,
+            self.standardize,
+        );
+        let score = |fold: usize| {
+            let problem = trained.as_ref().map(|t| &t[fold]);
+            self.score_fold(x, y, sample_weight, &fold_of, fold, &grids, problem)
+        };
         let folds: Vec<usize> = (0..n_folds).collect();
         #[cfg(feature = "rayon")]
         let per_fold: Vec<Result<FoldScores<F>>> = {
@@ -487,6 +505,7 @@ impl<F: Float> ElasticNetCv<F> {
     /// Held-out (weighted) MSE of the paths fitted without fold `fold`:
     /// n_l1_ratios × n_alphas, and n_gammas × n_l1_ratios × n_alphas for the
     /// relaxed fits.
+    #[allow(clippy::too_many_arguments)]
     fn score_fold(
         &self,
         x: ArrayView2<F>,
@@ -495,33 +514,32 @@ impl<F: Float> ElasticNetCv<F> {
         fold_of: &[usize],
         fold: usize,
         grids: &[Vec<F>],
+        trained: Option<&Problem<F>>,
     ) -> Result<FoldScores<F>> {
         let (test, train): (Vec<usize>, Vec<usize>) =
             (0..fold_of.len()).partition(|&i| fold_of[i] == fold);
-        let x_train = x.select(Axis(0), &train);
-        let y_train = y.select(Axis(0), &train);
         let x_test = x.select(Axis(0), &test);
         let y_test = y.select(Axis(0), &test);
-        let w_train = sample_weight.map(|w| w.select(Axis(0), &train));
         let w_test = sample_weight.map(|w| w.select(Axis(0), &test));
-        for w in [&w_train, &w_test].into_iter().flatten() {
-            if w.iter().all(|&v| v == F::zero()) {
-                return Err(check::invalid(
-                    "sample_weight",
-                    F::zero(),
-                    "a positive total weight in every fold and outside it",
-                ));
+        let built;
+        let problem = match trained {
+            Some(problem) => problem,
+            None => {
+                let x_train = x.select(Axis(0), &train);
+                let y_train = y.select(Axis(0), &train);
+                let w_train = sample_weight.map(|w| w.select(Axis(0), &train));
+                built = Problem::new(
+                    x_train.view(),
+                    y_train.view(),
+                    w_train.as_ref().map(|w| w.view()),
+                    self.fit_intercept,
+                    self.standardize,
+                    Layout::Auto,
+                );
+                &built
             }
-        }
-        let problem = Problem::new(
-            x_train.view(),
-            y_train.view(),
-            w_train.as_ref().map(|w| w.view()),
-            self.fit_intercept,
-            self.standardize,
-            Layout::Auto,
-        );
-        let features = self.features.build(&problem);
+        };
+        let features = self.features.build(problem);
         let n_gammas = self.gammas.as_ref().map_or(0, Vec::len);
         let mut plain = Array2::zeros((self.l1_ratios.len(), self.n_alphas));
         let mut relaxed = Array3::zeros((n_gammas, self.l1_ratios.len(), self.n_alphas));
@@ -531,7 +549,7 @@ impl<F: Float> ElasticNetCv<F> {
             w_test.as_ref().map(|w| w.view()),
         );
         for (r, (&l1_ratio, grid)) in self.l1_ratios.iter().zip(grids).enumerate() {
-            let path = self.path(l1_ratio).fit_problem(&problem, &features, grid)?;
+            let path = self.path(l1_ratio).fit_problem(problem, &features, grid)?;
             let n_iter = path.n_iter.iter().sum();
             let pred = scorer.predict(&path.coefs, &path.intercepts);
             for a in 0..grid.len() {
@@ -555,6 +573,29 @@ impl<F: Float> ElasticNetCv<F> {
             relaxed: self.gammas.is_some().then_some(relaxed),
         })
     }
+}
+
+/// Every fold, and the rows outside it, must have a positive total weight.
+fn check_fold_weights<F: Float>(w: ArrayView1<F>, fold_of: &[usize], n_folds: usize) -> Result<()> {
+    let mut inside = vec![F::zero(); n_folds];
+    for (&f, &wi) in fold_of.iter().zip(w) {
+        inside[f] += wi;
+    }
+    for (f, &t) in inside.iter().enumerate() {
+        let outside = inside
+            .iter()
+            .enumerate()
+            .filter(|&(g, _)| g != f)
+            .fold(F::zero(), |a, (_, &v)| a + v);
+        if t == F::zero() || outside == F::zero() {
+            return Err(check::invalid(
+                "sample_weight",
+                F::zero(),
+                "a positive total weight in every fold and outside it",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// One fold's held-out scores.

@@ -18,6 +18,7 @@
 
 pub(crate) mod cd;
 pub(crate) mod features;
+pub(crate) mod folds;
 pub(crate) mod gap;
 pub(crate) mod linalg;
 pub(crate) mod problem;

@@ -14,7 +14,7 @@ const GRAM_CHUNK: usize = 512;
 
 /// Above this many features the Gram matrix (p² values, `m·p²` work) costs
 /// more than residual sweeps save, and the column-major layout is used.
-const GRAM_MAX_FEATURES: usize = 1024;
+pub(crate) const GRAM_MAX_FEATURES: usize = 1024;
 
 /// How the data are held for the solvers.
 #[derive(Debug, Clone)]

@@ -1,0 +1,389 @@
+//! The Gram-form problems of every cross-validation training set, from one
+//! pass over `x`.
+//!
+//! For fold `f` let `A_f = Σ_{i∈f} wᵢ(xᵢ − c)(xᵢ − c)ᵀ`,
+//! `s_f = Σ_{i∈f} wᵢ(xᵢ − c)` and `W_f = Σ_{i∈f} wᵢ`, with a common shift
+//! `c` (the mean of all rows; 0 without intercept). The training set
+//! without fold `f` has `A = Σ_{g≠f} A_g`, `s = Σ_{g≠f} s_g`,
+//! `W = Σ_{g≠f} W_g`, mean `x̄ = c + s/W` and centred cross-products
+//!
+//! `Σ_{i∉f} wᵢ(xᵢ − x̄)(xᵢ − x̄)ᵀ = A − s·sᵀ/W`,
+//!
+//! exact in exact arithmetic; with `c` close to every training mean, `s/W`
+//! is small and the correction loses nothing. The same holds for `x`
+//! against `y` and for `y` against itself. So the K training Gram matrices
+//! cost one pass over `x` and the flops of one Gram matrix, instead of K
+//! row copies and K Gram passes.
+//!
+//! Used when every training set gets the Gram design (`m_train ≥ p`,
+//! `p ≤ 1024`) and every column's `max|x|` is 0 or in `[1e-60, 1e60]`
+//! (squares can neither under- nor overflow); otherwise cross-validation
+//! builds each training set's problem from a copy of its rows. Columns
+//! constant on a training set are detected exactly and get exact zeros, as
+//! in [`Problem::new`]; with `standardize`, a column counts as constant when
+//! its standard deviation is at most `1e-10·max|x|` over *all* rows (over
+//! the training rows in [`Problem::new`]).
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip, s};
+
+use super::problem::{Design, GRAM_MAX_FEATURES, Problem};
+use crate::Float;
+use crate::scale::column_means;
+
+/// Rows per fold gathered before one Gram update.
+const CHUNK: usize = 256;
+
+/// The sums of one fold, around the common shift.
+struct FoldSums<F> {
+    /// `Σ wᵢ(xᵢ − c)(xᵢ − c)ᵀ`.
+    gram: Array2<F>,
+    /// `Σ wᵢ(xᵢ − c)(yᵢ − c_y)ᵀ`.
+    xty: Array2<F>,
+    /// `Σ wᵢ(yᵢₗ − c_yₗ)²`.
+    yty: Array1<F>,
+    /// `Σ wᵢ(xᵢ − c)`.
+    sx: Array1<F>,
+    /// `Σ wᵢ(yᵢ − c_y)`.
+    sy: Array1<F>,
+    /// `Σ wᵢ`.
+    weight: F,
+    rows: usize,
+    /// The fold's first row, and `Σᵢ|xᵢⱼ − firstⱼ|` (0 exactly when column
+    /// `j` is constant on the fold).
+    first: Option<Array1<F>>,
+    spread: Array1<F>,
+    /// `√wᵢ(xᵢ − c)` and `√wᵢ(yᵢ − c_y)` of rows not yet in `gram`.
+    bx: Array2<F>,
+    by: Array2<F>,
+    filled: usize,
+}
+
+impl<F: Float> FoldSums<F> {
+    fn new(p: usize, k: usize) -> Self {
+        Self {
+            gram: Array2::zeros((p, p)),
+            xty: Array2::zeros((p, k)),
+            yty: Array1::zeros(k),
+            sx: Array1::zeros(p),
+            sy: Array1::zeros(k),
+            weight: F::zero(),
+            rows: 0,
+            first: None,
+            spread: Array1::zeros(p),
+            bx: Array2::zeros((CHUNK, p)),
+            by: Array2::zeros((CHUNK, k)),
+            filled: 0,
+        }
+    }
+
+    /// Adds row `(x, y)` with weight `w`.
+    fn push(&mut self, x: ArrayView1<F>, y: ArrayView1<F>, w: F, cx: &Array1<F>, cy: &Array1<F>) {
+        self.weight += w;
+        self.rows += 1;
+        let first = self.first.get_or_insert_with(|| x.to_owned());
+        Zip::from(&mut self.spread)
+            .and(&x)
+            .and(&*first)
+            .for_each(|sp, &v, &f0| *sp += (v - f0).abs());
+        let root = w.sqrt();
+        Zip::from(self.bx.row_mut(self.filled))
+            .and(&mut self.sx)
+            .and(&x)
+            .and(cx)
+            .for_each(|b, sx, &v, &c| {
+                let d = v - c;
+                *sx += w * d;
+                *b = root * d;
+            });
+        Zip::from(self.by.row_mut(self.filled))
+            .and(&mut self.sy)
+            .and(&y)
+            .and(cy)
+            .for_each(|b, sy, &v, &c| {
+                let d = v - c;
+                *sy += w * d;
+                *b = root * d;
+            });
+        self.filled += 1;
+        if self.filled == CHUNK {
+            self.flush();
+        }
+    }
+
+    /// Adds the buffered rows to the cross-products.
+    fn flush(&mut self) {
+        let n = self.filled;
+        if n == 0 {
+            return;
+        }
+        let b = self.bx.slice(s![..n, ..]);
+        let c = self.by.slice(s![..n, ..]);
+        ndarray::linalg::general_mat_mul(F::one(), &b.t(), &b, F::one(), &mut self.gram);
+        ndarray::linalg::general_mat_mul(F::one(), &b.t(), &c, F::one(), &mut self.xty);
+        for (acc, col) in self.yty.iter_mut().zip(c.axis_iter(Axis(1))) {
+            *acc += col.dot(&col);
+        }
+        self.filled = 0;
+    }
+}
+
+/// The training-set problems of folds `0..n_folds` (`fold_of[i]` is the
+/// fold of row `i`), or `None` when the fold-sum route does not apply
+/// (see the module docs). `x` must be finite; weights, if any, validated,
+/// with a positive total outside every fold.
+pub(crate) fn training_problems<F: Float>(
+    x: ArrayView2<F>,
+    y: ArrayView2<F>,
+    sample_weight: Option<ArrayView1<F>>,
+    fold_of: &[usize],
+    n_folds: usize,
+    fit_intercept: bool,
+    standardize: bool,
+) -> Option<Vec<Problem<F>>> {
+    let (m, p) = x.dim();
+    let k = y.ncols();
+    let mut rows_in = vec![0usize; n_folds];
+    for &f in fold_of {
+        rows_in[f] += 1;
+    }
+    if p > GRAM_MAX_FEATURES || rows_in.iter().any(|&n| m - n < p) {
+        return None;
+    }
+    let mut max_abs = Array1::<F>::zeros(p);
+    for row in x.rows() {
+        Zip::from(&mut max_abs)
+            .and(&row)
+            .for_each(|a, &v| *a = a.max(v.abs()));
+    }
+    let ordinary = |a: &F| *a == F::zero() || (*a >= F::cast(1e-60) && *a <= F::cast(1e60));
+    if !max_abs.iter().all(ordinary) || !y.iter().all(|v| ordinary(&v.abs())) {
+        return None;
+    }
+    // Any shift is exact in exact arithmetic; the unweighted mean is close
+    // to every training mean.
+    let (cx, cy) = if fit_intercept {
+        (column_means(x, None), column_means(y, None))
+    } else {
+        (Array1::zeros(p), Array1::zeros(k))
+    };
+    let mut sums: Vec<FoldSums<F>> = (0..n_folds).map(|_| FoldSums::new(p, k)).collect();
+    for (i, (xr, yr)) in x.rows().into_iter().zip(y.rows()).enumerate() {
+        let w = sample_weight.map_or(F::one(), |w| w[i]);
+        sums[fold_of[i]].push(xr, yr, w, &cx, &cy);
+    }
+    for fs in &mut sums {
+        fs.flush();
+    }
+    let weighted = sample_weight.is_some();
+    Some(
+        (0..n_folds)
+            .map(|f| {
+                training_problem(
+                    &sums,
+                    f,
+                    (&cx, &cy),
+                    &max_abs,
+                    fit_intercept,
+                    standardize,
+                    weighted,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The problem of the training set without fold `f`.
+fn training_problem<F: Float>(
+    sums: &[FoldSums<F>],
+    f: usize,
+    (cx, cy): (&Array1<F>, &Array1<F>),
+    max_abs: &Array1<F>,
+    fit_intercept: bool,
+    standardize: bool,
+    weighted: bool,
+) -> Problem<F> {
+    let p = cx.len();
+    let k = cy.len();
+    let train = || {
+        sums.iter()
+            .enumerate()
+            .filter(move |&(g, _)| g != f)
+            .map(|(_, s)| s)
+    };
+    let mut gram = Array2::<F>::zeros((p, p));
+    let mut xty = Array2::<F>::zeros((p, k));
+    let mut yty = Array1::<F>::zeros(k);
+    let mut sx = Array1::<F>::zeros(p);
+    let mut sy = Array1::<F>::zeros(k);
+    let (mut weight, mut rows) = (F::zero(), 0usize);
+    for s in train() {
+        gram += &s.gram;
+        xty += &s.xty;
+        yty += &s.yty;
+        sx += &s.sx;
+        sy += &s.sy;
+        weight += s.weight;
+        rows += s.rows;
+    }
+    let (mut x_mean, y_mean) = if fit_intercept {
+        // Re-centre on the training means: A − s·sᵀ/W and friends.
+        let cxw = &sx / weight;
+        let cyw = &sy / weight;
+        for (mut row, &si) in gram.rows_mut().into_iter().zip(&sx) {
+            row.scaled_add(-si, &cxw);
+        }
+        for (mut row, &si) in xty.rows_mut().into_iter().zip(&sx) {
+            row.scaled_add(-si, &cyw);
+        }
+        Zip::from(&mut yty)
+            .and(&sy)
+            .and(&cyw)
+            .for_each(|v, &s, &c| *v = (*v - s * c).max(F::zero()));
+        (cx + &cxw, cy + &cyw)
+    } else {
+        (Array1::zeros(p), Array1::zeros(k))
+    };
+    // Columns constant on the training rows: exact zeros and their value
+    // as the mean, as `Problem::new` gives them.
+    for j in (0..p).filter(|_| fit_intercept) {
+        let mut value = None;
+        let constant = train().all(|s| {
+            let f0 = s.first.as_ref().map_or(F::zero(), |r| r[j]);
+            let same = s.spread[j] == F::zero() && value.is_none_or(|v| v == f0);
+            value.get_or_insert(f0);
+            same
+        });
+        if constant {
+            gram.row_mut(j).fill(F::zero());
+            gram.column_mut(j).fill(F::zero());
+            xty.row_mut(j).fill(F::zero());
+            x_mean[j] = value.unwrap_or(F::zero());
+        }
+    }
+    // ω = m·w/W: the kernel's weights sum to the number of rows.
+    let m = F::from_usize_lossy(rows);
+    if weighted {
+        let to_omega = m / weight;
+        gram *= to_omega;
+        xty *= to_omega;
+        yty *= to_omega;
+    }
+    let mut x_scale = Array1::<F>::ones(p);
+    if standardize {
+        for j in 0..p {
+            let sd = (gram[[j, j]] / m).sqrt();
+            if sd > F::cast(1e-10) * max_abs[j] && sd > F::zero() {
+                x_scale[j] = sd;
+            }
+        }
+        let inv = x_scale.mapv(|s| F::one() / s);
+        for ((i, j), g) in gram.indexed_iter_mut() {
+            *g = *g * inv[i] * inv[j];
+        }
+        for (mut row, &is) in xty.rows_mut().into_iter().zip(&inv) {
+            row *= is;
+        }
+    }
+    for i in 0..p {
+        for j in 0..i {
+            let v = (gram[[i, j]] + gram[[j, i]]) * F::cast(0.5);
+            gram[[i, j]] = v;
+            gram[[j, i]] = v;
+        }
+    }
+    let col_norm2 = gram.diag().to_owned();
+    Problem {
+        design: Design::Gram { gram, xty },
+        x_mean,
+        x_scale,
+        y_mean,
+        yty,
+        col_norm2,
+        n_samples: rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::datasets::make_regression;
+    use crate::solver::problem::Layout;
+
+    fn close(a: f64, b: f64, scale: f64) -> bool {
+        (a - b).abs() <= 1e-10 * scale.max(1.0)
+    }
+
+    /// Each training set's problem equals the one built from a copy of its
+    /// rows: same Gram matrix, correlations, norms, means and scales.
+    #[test]
+    fn fold_sums_equal_problems_built_from_the_rows() {
+        let mut d = make_regression(60, 5, 3, 0.5, 7);
+        d.x.column_mut(2).fill(3.25); // constant everywhere
+        d.x.column_mut(4).mapv_inplace(|v| v * 1e3 + 50.0);
+        let fold_of: Vec<usize> = (0..60).map(|i| (i * 7) % 4).collect();
+        let weights = ndarray::Array1::from_shape_fn(60, |i| ((i % 5) as f64) * 0.5);
+        for (weighted, fit_intercept, standardize) in [
+            (false, true, false),
+            (false, true, true),
+            (true, true, true),
+            (true, false, false),
+            (false, false, true),
+        ] {
+            let sw = weighted.then(|| weights.view());
+            let problems = training_problems(
+                d.x.view(),
+                d.y.view(),
+                sw,
+                &fold_of,
+                4,
+                fit_intercept,
+                standardize,
+            )
+            .expect("applies");
+            for (f, got) in problems.iter().enumerate() {
+                let train: Vec<usize> = (0..60).filter(|&i| fold_of[i] != f).collect();
+                let x = d.x.select(Axis(0), &train);
+                let y = d.y.select(Axis(0), &train);
+                let w = sw.map(|w| w.select(Axis(0), &train));
+                let want = Problem::new(
+                    x.view(),
+                    y.view(),
+                    w.as_ref().map(|w| w.view()),
+                    fit_intercept,
+                    standardize,
+                    Layout::Auto,
+                );
+                let case = format!("fold {f}, {weighted} {fit_intercept} {standardize}");
+                let (Design::Gram { gram: g1, xty: q1 }, Design::Gram { gram: g2, xty: q2 }) =
+                    (&got.design, &want.design)
+                else {
+                    panic!("Gram designs expected");
+                };
+                let scale = g2.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+                for (a, b) in g1.iter().zip(g2) {
+                    assert!(close(*a, *b, scale), "{case}: gram {a} vs {b}");
+                }
+                for (a, b) in q1.iter().zip(q2) {
+                    assert!(close(*a, *b, scale), "{case}: xty {a} vs {b}");
+                }
+                assert!(close(got.yty[0], want.yty[0], want.yty[0]), "{case}: yty");
+                for j in 0..5 {
+                    assert!(
+                        close(got.x_mean[j], want.x_mean[j], 1e3),
+                        "{case}: mean {j}"
+                    );
+                    assert!(
+                        close(got.x_scale[j], want.x_scale[j], 1e3),
+                        "{case}: scale {j}"
+                    );
+                }
+                // The constant column: exact zeros with an intercept.
+                if fit_intercept {
+                    assert_eq!(g1.row(2).iter().filter(|&&v| v != 0.0).count(), 0, "{case}");
+                    assert_eq!(got.x_mean[2], 3.25, "{case}");
+                }
+                assert_eq!(got.n_samples, want.n_samples);
+            }
+        }
+    }
+}
