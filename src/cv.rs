@@ -283,29 +283,16 @@ impl<F: Float> ElasticNetCv<F> {
         let fold_of = self.assign_folds(x.nrows())?;
         let n_folds = fold_of.iter().max().map_or(0, |&f| f + 1);
 
-        let full = Problem::checked(
-            x,
-            y,
-            sample_weight,
-            self.fit_intercept,
-            self.standardize,
-            Layout::Auto,
-        )?;
-        let full_features = self.features.build(&full);
-        let grids: Vec<Vec<F>> = self
-            .l1_ratios
-            .iter()
-            .map(|&r| alpha_grid(&full, &full_features, r, self.n_alphas, self.eps))
-            .collect();
-        drop(full_features);
-        drop(full);
-
         if let Some(sw) = sample_weight {
             check_fold_weights(sw, &fold_of, n_folds)?;
         }
-        // Every training set's Gram matrix from one pass over x, when
-        // they all get one (see `solver::folds`).
-        let trained = folds::training_problems(
+        // One pass to check x: cheap next to K paths, and the fold sums
+        // below need finite data.
+        check::finite("x", x)?;
+        // Every training set's Gram matrix, and that of all rows, from one
+        // pass over x when they all get one (see `solver::folds`);
+        // otherwise each training set is built from a copy of its rows.
+        let (full, trained) = match folds::training_problems(
             x,
             y,
             sample_weight,
@@ -313,7 +300,29 @@ impl<F: Float> ElasticNetCv<F> {
             n_folds,
             self.fit_intercept,
             self.standardize,
-        );
+        ) {
+            Some((trained, full)) => (full, Some(trained)),
+            None => {
+                let full = Problem::new(
+                    x,
+                    y,
+                    sample_weight,
+                    self.fit_intercept,
+                    self.standardize,
+                    Layout::Auto,
+                );
+                (full, None)
+            }
+        };
+        check::representable(&full)?;
+        let full_features = self.features.build(&full);
+        let grids: Vec<Vec<F>> = self
+            .l1_ratios
+            .iter()
+            .map(|&r| alpha_grid(&full, &full_features, r, self.n_alphas, self.eps))
+            .collect();
+        drop(full_features);
+
         let score = |fold: usize| {
             let problem = trained.as_ref().map(|t| &t[fold]);
             self.score_fold(x, y, sample_weight, &fold_of, fold, &grids, problem)
@@ -366,10 +375,8 @@ impl<F: Float> ElasticNetCv<F> {
             .tol(self.tol)
             .max_iter(self.max_iter);
         estimator.set_feature_settings(self.features.clone());
-        let fit = match sample_weight {
-            Some(sw) => estimator.fit_weighted(x, y, sw)?,
-            None => estimator.fit(x, y)?,
-        };
+        let fit = estimator.fit_problem(&full)?;
+        drop(full);
         let relaxed = match &self.gammas {
             Some(gammas) => Some(self.choose_relaxed(
                 x,
@@ -551,20 +558,15 @@ impl<F: Float> ElasticNetCv<F> {
         for (r, (&l1_ratio, grid)) in self.l1_ratios.iter().zip(grids).enumerate() {
             let path = self.path(l1_ratio).fit_problem(problem, &features, grid)?;
             let n_iter = path.n_iter.iter().sum();
-            let pred = scorer.predict(&path.coefs, &path.intercepts);
-            for a in 0..grid.len() {
-                plain[[r, a]] = scorer.mse(pred.index_axis(Axis(0), a), n_iter)?;
-            }
+            let pred = scorer.predict(&path.coefs);
+            let scores = scorer.mse_all(&pred, &path.intercepts, None, n_iter)?;
+            plain.row_mut(r).assign(&scores);
             if let (Some(gammas), Some(refits)) = (&self.gammas, &path.relaxed) {
-                let pred_ls = scorer.predict(&refits.coefs, &refits.intercepts);
-                for a in 0..grid.len() {
-                    let (pen, ls) = (pred.index_axis(Axis(0), a), pred_ls.index_axis(Axis(0), a));
-                    for (g, &gamma) in gammas.iter().enumerate() {
-                        let blend = Zip::from(&pen)
-                            .and(&ls)
-                            .map_collect(|&p, &q| gamma * p + (F::one() - gamma) * q);
-                        relaxed[[g, r, a]] = scorer.mse(blend.view(), n_iter)?;
-                    }
+                let pred_ls = scorer.predict(&refits.coefs);
+                for (g, &gamma) in gammas.iter().enumerate() {
+                    let other = (&pred_ls, &refits.intercepts, gamma);
+                    let scores = scorer.mse_all(&pred, &path.intercepts, Some(other), n_iter)?;
+                    relaxed.slice_mut(s![g, r, ..]).assign(&scores);
                 }
             }
         }
@@ -628,48 +630,72 @@ impl<'a, F: Float> HeldOut<'a, F> {
         }
     }
 
-    /// Predictions at every alpha at once (`n_alphas × m_test × k`): one
-    /// matrix product of the held-out rows with all the coefficients.
-    fn predict(&self, coefs: &Array3<F>, intercepts: &Array2<F>) -> Array3<F> {
+    /// `x_test·W` at every alpha at once, without intercepts:
+    /// `m_test × (n_alphas·k)`, column `a·k + l` for alpha `a`, target `l`
+    /// — one matrix product of the held-out rows with all the coefficients.
+    fn predict(&self, coefs: &Array3<F>) -> Array2<F> {
         let (n_alphas, p, k) = coefs.dim();
-        // p × (n_alphas·k), column a·k + l holding alpha a, target l.
         let mut stacked = Array2::zeros((p, n_alphas * k));
         for a in 0..n_alphas {
             stacked
                 .slice_mut(s![.., a * k..(a + 1) * k])
                 .assign(&coefs.index_axis(Axis(0), a));
         }
-        let flat = self.x.dot(&stacked);
-        let m_test = self.x.nrows();
-        let mut pred = Array3::zeros((n_alphas, m_test, k));
-        for a in 0..n_alphas {
-            let mut pa = pred.index_axis_mut(Axis(0), a);
-            pa.assign(&flat.slice(s![.., a * k..(a + 1) * k]));
-            pa += &intercepts.row(a);
-        }
-        pred
+        self.x.dot(&stacked)
     }
 
-    /// `Σᵢ wᵢ‖yᵢ − ŷᵢ‖²/(Σw·k)`; an error when it overflows (held-out
-    /// predictions can overflow where the training fit did not: an error,
-    /// not a NaN that breaks the selection).
-    fn mse(&self, pred: ArrayView2<F>, n_iter: usize) -> Result<F> {
-        let mut sq = F::zero();
-        for (i, (p_row, t_row)) in pred.rows().into_iter().zip(self.y.rows()).enumerate() {
-            let row = Zip::from(&p_row)
-                .and(&t_row)
-                .fold(F::zero(), |acc, &p, &t| acc + (p - t) * (p - t));
-            sq += match self.weight {
-                Some(w) => w[i] * row,
-                None => row,
-            };
+    /// The (weighted) MSE `Σᵢ wᵢ‖yᵢ − ŷᵢ‖²/(Σw·k)` at every alpha, from
+    /// [`predict`](Self::predict)'s products and the intercepts (n_alphas ×
+    /// k), in one walk over the rows. With `blend = (pred₂, intercepts₂,
+    /// gamma)` the prediction is `gamma·ŷ + (1 − gamma)·ŷ₂`. An error when
+    /// it overflows (held-out predictions can overflow where the training
+    /// fit did not: an error, not a NaN that breaks the selection).
+    fn mse_all(
+        &self,
+        pred: &Array2<F>,
+        intercepts: &Array2<F>,
+        blend: Option<(&Array2<F>, &Array2<F>, F)>,
+        n_iter: usize,
+    ) -> Result<Array1<F>> {
+        let (n_alphas, k) = intercepts.dim();
+        let b1 = intercepts.as_standard_layout();
+        let b1 = b1.as_slice().expect("standard layout");
+        let b2 = blend.map(|(_, b, _)| b.as_standard_layout().into_owned());
+        let mut sq = vec![F::zero(); n_alphas * k];
+        for (i, (row, target)) in pred.rows().into_iter().zip(self.y.rows()).enumerate() {
+            let weight = self.weight.map_or(F::one(), |w| w[i]);
+            let row = row.to_slice().expect("standard layout");
+            match (blend, &b2) {
+                (Some((pred2, _, gamma)), Some(b2)) => {
+                    let row2 = pred2.row(i);
+                    let row2 = row2.to_slice().expect("standard layout");
+                    let b2 = b2.as_slice().expect("standard layout");
+                    for c in 0..n_alphas * k {
+                        let p1 = row[c] + b1[c];
+                        let p2 = row2[c] + b2[c];
+                        let d = gamma * p1 + (F::one() - gamma) * p2 - target[c % k];
+                        sq[c] += weight * d * d;
+                    }
+                }
+                _ => {
+                    for c in 0..n_alphas * k {
+                        let d = row[c] + b1[c] - target[c % k];
+                        sq[c] += weight * d * d;
+                    }
+                }
+            }
         }
-        let mse = sq / self.denominator;
-        if mse.is_finite() {
-            Ok(mse)
-        } else {
-            Err(Error::NonFiniteSolution { n_iter })
+        let mut out = Array1::zeros(n_alphas);
+        for (a, o) in out.iter_mut().enumerate() {
+            let total = sq[a * k..(a + 1) * k]
+                .iter()
+                .fold(F::zero(), |acc, &v| acc + v);
+            *o = total / self.denominator;
+            if !o.is_finite() {
+                return Err(Error::NonFiniteSolution { n_iter });
+            }
         }
+        Ok(out)
     }
 }
 

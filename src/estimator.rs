@@ -310,8 +310,16 @@ impl<F: Float> ElasticNet<F> {
             self.standardize,
             Layout::Auto,
         )?;
-        check::representable(&problem)?;
-        let features = self.features.build(&problem);
+        self.fit_problem(&problem)
+    }
+
+    /// The fit on an already preprocessed problem (cross-validation's
+    /// refit reuses the problem of all rows). Hyper-parameters, the
+    /// features' settings and the warm start's shape must be validated.
+    pub(crate) fn fit_problem(&self, problem: &Problem<F>) -> Result<Fit<F>> {
+        let (n_features, n_targets) = (problem.n_features(), problem.yty.len());
+        check::representable(problem)?;
+        let features = self.features.build(problem);
         let mut w = match &self.warm_start {
             Some(w0) => problem.to_kernel_scale(w0.view()),
             None => vec![Array1::zeros(n_features); n_targets],
@@ -324,9 +332,9 @@ impl<F: Float> ElasticNet<F> {
                 .and(&features.upper)
                 .for_each(|v, &lo, &hi| *v = v.max(lo).min(hi));
         }
-        let pen = Penalty::from_alpha(self.alpha, self.l1_ratio, x.nrows(), &features);
-        let solutions = solve_targets(&problem, &mut w, &pen, &self.options());
-        Fit::from_solutions(&problem, &w, &solutions)
+        let pen = Penalty::from_alpha(self.alpha, self.l1_ratio, problem.n_samples, &features);
+        let solutions = solve_targets(problem, &mut w, &pen, &self.options());
+        Fit::from_solutions(problem, &w, &solutions)
     }
 
     /// Replaces the factors, bounds and `positive` at once.

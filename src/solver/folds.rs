@@ -80,30 +80,38 @@ impl<F: Float> FoldSums<F> {
     fn push(&mut self, x: ArrayView1<F>, y: ArrayView1<F>, w: F, cx: &Array1<F>, cy: &Array1<F>) {
         self.weight += w;
         self.rows += 1;
-        let first = self.first.get_or_insert_with(|| x.to_owned());
-        Zip::from(&mut self.spread)
-            .and(&x)
-            .and(&*first)
-            .for_each(|sp, &v, &f0| *sp += (v - f0).abs());
         let root = w.sqrt();
-        Zip::from(self.bx.row_mut(self.filled))
-            .and(&mut self.sx)
-            .and(&x)
-            .and(cx)
-            .for_each(|b, sx, &v, &c| {
-                let d = v - c;
-                *sx += w * d;
-                *b = root * d;
-            });
-        Zip::from(self.by.row_mut(self.filled))
-            .and(&mut self.sy)
-            .and(&y)
-            .and(cy)
-            .for_each(|b, sy, &v, &c| {
-                let d = v - c;
-                *sy += w * d;
-                *b = root * d;
-            });
+        let row = self.filled;
+        push_row(
+            x,
+            cx,
+            w,
+            root,
+            self.bx.row_mut(row).into_slice().expect("standard layout"),
+            self.sx.as_slice_mut().expect("contiguous"),
+        );
+        push_row(
+            y,
+            cy,
+            w,
+            root,
+            self.by.row_mut(row).into_slice().expect("standard layout"),
+            self.sy.as_slice_mut().expect("contiguous"),
+        );
+        let first = self.first.get_or_insert_with(|| x.to_owned());
+        let spread = self.spread.as_slice_mut().expect("contiguous");
+        match x.as_slice() {
+            Some(xs) => {
+                for j in 0..xs.len() {
+                    spread[j] += (xs[j] - first[j]).abs();
+                }
+            }
+            None => {
+                for (j, &v) in x.iter().enumerate() {
+                    spread[j] += (v - first[j]).abs();
+                }
+            }
+        }
         self.filled += 1;
         if self.filled == CHUNK {
             self.flush();
@@ -127,10 +135,40 @@ impl<F: Float> FoldSums<F> {
     }
 }
 
+/// `buf = √w·(v − c)` and `sum += w·(v − c)`.
+#[inline]
+fn push_row<F: Float>(
+    v: ArrayView1<F>,
+    c: &Array1<F>,
+    w: F,
+    root: F,
+    buf: &mut [F],
+    sum: &mut [F],
+) {
+    let c = c.as_slice().expect("contiguous");
+    match v.as_slice() {
+        Some(vs) => {
+            for j in 0..vs.len() {
+                let d = vs[j] - c[j];
+                sum[j] += w * d;
+                buf[j] = root * d;
+            }
+        }
+        None => {
+            for (j, &e) in v.iter().enumerate() {
+                let d = e - c[j];
+                sum[j] += w * d;
+                buf[j] = root * d;
+            }
+        }
+    }
+}
+
 /// The training-set problems of folds `0..n_folds` (`fold_of[i]` is the
-/// fold of row `i`), or `None` when the fold-sum route does not apply
-/// (see the module docs). `x` must be finite; weights, if any, validated,
-/// with a positive total outside every fold.
+/// fold of row `i`) and the problem of all rows, or `None` when the
+/// fold-sum route does not apply (see the module docs). `x` must be
+/// finite; weights, if any, validated, with a positive total outside every
+/// fold.
 pub(crate) fn training_problems<F: Float>(
     x: ArrayView2<F>,
     y: ArrayView2<F>,
@@ -139,7 +177,7 @@ pub(crate) fn training_problems<F: Float>(
     n_folds: usize,
     fit_intercept: bool,
     standardize: bool,
-) -> Option<Vec<Problem<F>>> {
+) -> Option<(Vec<Problem<F>>, Problem<F>)> {
     let (m, p) = x.dim();
     let k = y.ncols();
     let mut rows_in = vec![0usize; n_folds];
@@ -175,21 +213,19 @@ pub(crate) fn training_problems<F: Float>(
         fs.flush();
     }
     let weighted = sample_weight.is_some();
-    Some(
-        (0..n_folds)
-            .map(|f| {
-                training_problem(
-                    &sums,
-                    f,
-                    (&cx, &cy),
-                    &max_abs,
-                    fit_intercept,
-                    standardize,
-                    weighted,
-                )
-            })
-            .collect(),
-    )
+    let problem = |excluded: usize| {
+        training_problem(
+            &sums,
+            excluded,
+            (&cx, &cy),
+            &max_abs,
+            fit_intercept,
+            standardize,
+            weighted,
+        )
+    };
+    // Excluding fold `n_folds`, which does not exist: all rows.
+    Some(((0..n_folds).map(problem).collect(), problem(n_folds)))
 }
 
 /// The problem of the training set without fold `f`.
