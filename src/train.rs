@@ -151,9 +151,10 @@ pub struct TrainReport<F = f64> {
 ///   for bad data or a model of the wrong shape;
 /// * [`Error::InvalidParameter`] for a bad [`TrainConfig`] or penalty;
 /// * [`Error::Diverged`] when the loss or the weights stop being finite, or
-///   the loss grows past `1e8` times the larger of its start and the loss
-///   of the all-zero model. The model then holds the
-///   weights from before the epoch that diverged.
+///   the loss grows past `1e8` times the largest of its start, the loss of
+///   the all-zero model and — for [`L1Update::Subgradient`] — `lr·λ₁²·p·k`,
+///   the scale of the penalty of the weights' bounded jitter around 0. The
+///   model then holds the weights from before the epoch that diverged.
 ///
 /// ```
 /// use elasticnet::{ElasticLoss, LinearModel, TrainConfig, datasets, train};
@@ -239,7 +240,11 @@ where
     let mut pred = Array2::zeros((n_samples, y.ncols()));
     let mut current = full_loss(model, loss, x, y, &mut pred);
     let zero_model = loss.data_term(y, Array2::zeros(y.raw_dim()).view());
-    let blow_up = F::cast(1e8) * current.max(zero_model).max(F::epsilon());
+    let blow_up = F::cast(1e8)
+        * current
+            .max(zero_model)
+            .max(jitter_scale(loss, lr, config.l1_update, model.weight.len()))
+            .max(F::epsilon());
 
     let mut rng = StdRng::seed_from_u64(config.seed);
     let mut order: Vec<usize> = (0..n_samples).collect();
@@ -298,6 +303,30 @@ where
         }
     }
     Ok(report)
+}
+
+/// The loss a bounded, non-diverging run can reach on top of the data's own:
+/// `lr·λ₁²·p·k` for the subgradient update, 0 for the proximal one.
+///
+/// A subgradient step moves every weight by `lr·λ₁` towards 0 (on top of the
+/// smooth gradient), past it when the weight is smaller than that, so weights
+/// that belong at 0 jitter around it with amplitude up to `lr·λ₁`, for good.
+/// Their penalty `λ₁·Σ|W|` is then up to `lr·λ₁²·p·k`, and with a step of at
+/// most about `1/L` their data term `½·(ΔW)ᵀ(AᵀA/m)(ΔW) ≤ ½·L·‖ΔW‖²` is no more
+/// than half that again. When the data's own loss is tiny this bounded jitter
+/// can exceed `1e8` times it without anything diverging, so the divergence
+/// threshold includes it. The proximal step sets those weights exactly to 0
+/// and does not jitter.
+fn jitter_scale<F: Float>(
+    loss: &ElasticLoss<F>,
+    lr: F,
+    l1_update: L1Update,
+    n_weights: usize,
+) -> F {
+    match l1_update {
+        L1Update::Proximal => F::zero(),
+        L1Update::Subgradient => lr * loss.l1 * loss.l1 * F::from_usize_lossy(n_weights),
+    }
 }
 
 /// Checks that the model is p × k and finite.

@@ -519,6 +519,29 @@ fn divergence_keeps_the_last_finite_weights() {
     assert_eq!(model.bias, shorter.bias);
 }
 
+/// The subgradient update's allowance for its bounded jitter around 0
+/// (`lr·λ₁²·p·k` in the divergence threshold) does not hide a genuine blow
+/// up: a step far beyond `2/L` still diverges, within a few epochs, and
+/// keeps the weights from before the epoch that diverged.
+#[test]
+fn subgradient_with_a_huge_step_still_diverges() {
+    let data = datasets::seed_example(0);
+    let loss = ElasticLoss::new(0.1, 0.0).unwrap();
+    let config = TrainConfig {
+        epochs: 100,
+        learning_rate: LearningRate::Constant(1e3),
+        l1_update: L1Update::Subgradient,
+        ..TrainConfig::default()
+    };
+    let mut model = LinearModel::zeros(1, 1);
+    let epoch = match train(&mut model, &loss, data.x.view(), data.y.view(), &config) {
+        Err(Error::Diverged { epoch, .. }) => epoch,
+        other => panic!("expected Diverged, got {other:?}"),
+    };
+    assert!(epoch < 5, "diverged only at epoch {epoch}");
+    assert!(model.is_finite());
+}
+
 /// Mini-batch divergence restores the weights from before the whole epoch.
 #[test]
 fn minibatch_divergence_keeps_weights_from_before_the_epoch() {
