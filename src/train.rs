@@ -3,10 +3,11 @@
 
 use std::ops::ControlFlow;
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
+use ndarray::{Array1, ArrayView2, Zip};
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
 use crate::loss::sign;
+use crate::model::FusedPass;
 use crate::{ElasticLoss, Error, Float, LinearModel, Result, check};
 
 /// How large a step [`train`] takes.
@@ -145,15 +146,35 @@ pub struct TrainReport<F = f64> {
 /// `x` is m × p, `y` is m × k, the model p × k. See [`train_with`] to watch
 /// or stop the run after each epoch.
 ///
+/// # Cost
+///
+/// The loss that an epoch reports, `L(W_{e+1})` after its step, needs the
+/// whole of `x` for the new weights, and so does the next epoch's gradient
+/// at those same weights: one pass computes both. Going through `x` a chunk
+/// of rows at a time, it forms the residuals `rᵢ = xᵢW + b − yᵢ`, adds up
+/// `Σᵢ‖rᵢ‖²` and, while the rows are still in cache, `Σᵢ xᵢᵀrᵢ` and `Σᵢ rᵢ`:
+///
+/// $$L(W) = \frac{1}{2m}\sum_i \lVert r_i\rVert^2 + \text{penalty}(W),\qquad
+///   \nabla_W = \frac{1}{m}\sum_i x_i^\top r_i,\qquad \nabla_b = \frac{1}{m}\sum_i r_i$$
+///
+/// A full-batch run of `E` epochs therefore reads `x` `E + 1` times: once
+/// for the loss of the starting model and the first gradient (the same
+/// pass also finds a NaN or an infinity in `x` or `y`), once per epoch
+/// after that, the last of them for the loss alone. Nothing is allocated
+/// inside the epoch loop. Mini-batches read their rows for each step and all
+/// of `x` once more per epoch for the reported loss; [`LearningRate::Auto`]
+/// adds the power iteration before the first epoch.
+///
 /// # Errors
 ///
 /// * [`Error::EmptyInput`], [`Error::NonFinite`], [`Error::ShapeMismatch`]
 ///   for bad data or a model of the wrong shape;
 /// * [`Error::InvalidParameter`] for a bad [`TrainConfig`] or penalty;
 /// * [`Error::Diverged`] when the loss or the weights stop being finite, or
-///   the loss grows past `1e8` times the larger of its start and the loss
-///   of the all-zero model. The model then holds the
-///   weights from before the epoch that diverged.
+///   the loss grows past `1e8` times the largest of its start, the loss of
+///   the all-zero model and — for [`L1Update::Subgradient`] — `lr·λ₁²·p·k`,
+///   the scale of the penalty of the weights' bounded jitter around 0. The
+///   model then holds the weights from before the epoch that diverged.
 ///
 /// ```
 /// use elasticnet::{ElasticLoss, LinearModel, TrainConfig, datasets, train};
@@ -214,14 +235,40 @@ where
     F: Float,
     C: FnMut(usize, &LinearModel<F>, F) -> ControlFlow<()>,
 {
-    check::xy(x, y)?;
-    check_model(model, x.ncols(), y.ncols())?;
-    loss.validate()?;
-    config.validate()?;
+    // The cheap checks first. The finiteness of `x` and `y` is checked by
+    // the first pass below, which reads them anyway; when a cheap check
+    // fails, the full data check runs first so that its errors keep their
+    // precedence.
+    let shapes_ok =
+        x.nrows() > 0 && x.ncols() > 0 && y.nrows() > 0 && y.ncols() > 0 && x.nrows() == y.nrows();
+    let settings = check_model(model, x.ncols(), y.ncols())
+        .and_then(|()| loss.validate())
+        .and_then(|()| config.validate());
+    if !shapes_ok || settings.is_err() {
+        check::xy(x, y)?;
+        settings?;
+    }
 
     let n_samples = x.nrows();
+    let m = F::from_usize_lossy(n_samples);
     let batch = config.batch_size.unwrap_or(n_samples).min(n_samples);
     let full_batch = batch == n_samples;
+
+    // Pass 0: the loss of the starting model — and, for a full batch, the
+    // gradient at it, which the first step uses. A NaN or an infinity in `x`
+    // or `y` makes the squared error non-finite; finite data whose squares
+    // overflow go on (and diverge at epoch 0, keeping the model).
+    let mut pass = FusedPass::new(x.ncols(), y.ncols());
+    pass.load(model);
+    let squared_error = if full_batch {
+        pass.run::<true>(x, y, 0..n_samples)
+    } else {
+        pass.run::<false>(x, y, 0..n_samples)
+    };
+    if !squared_error.is_finite() {
+        check::xy(x, y)?;
+    }
+
     let lr = match config.learning_rate {
         LearningRate::Constant(lr) => lr,
         LearningRate::Auto if full_batch => F::one() / lipschitz(x, loss.l2),
@@ -234,15 +281,17 @@ where
         return Err(Error::NonFiniteSolution { n_iter: 0 });
     }
 
-    // `pred` holds x·W + b for the current weights; the full-batch step
-    // reuses it, so each epoch is one forward and one backward pass.
-    let mut pred = Array2::zeros((n_samples, y.ncols()));
-    let mut current = full_loss(model, loss, x, y, &mut pred);
-    let zero_model = loss.data_term(y, Array2::zeros(y.raw_dim()).view());
-    let blow_up = F::cast(1e8) * current.max(zero_model).max(F::epsilon());
+    let mut current = squared_error / (m + m) + loss.penalty(model.weight.view());
+    let zero_model = y.iter().fold(F::zero(), |acc, &v| acc + v * v) / (m + m);
+    let blow_up = F::cast(1e8)
+        * current
+            .max(zero_model)
+            .max(jitter_scale(loss, lr, config.l1_update, model.weight.len()))
+            .max(F::epsilon());
 
     let mut rng = StdRng::seed_from_u64(config.seed);
     let mut order: Vec<usize> = (0..n_samples).collect();
+    let mut saved = (model.weight.clone(), model.bias.clone());
     let mut report = TrainReport {
         losses: Vec::with_capacity(config.epochs),
         epochs_run: 0,
@@ -250,34 +299,36 @@ where
         learning_rate: lr,
     };
     for epoch in 0..config.epochs {
-        let snapshot = (model.weight.clone(), model.bias.clone());
-        if full_batch {
-            // pred ← (pred − y)/m, the upstream gradient, in place.
-            let inv_m = F::one() / F::from_usize_lossy(n_samples);
-            Zip::from(&mut pred)
-                .and(&y)
-                .for_each(|p, &t| *p = (*p - t) * inv_m);
-            update(model, loss, x, pred.view(), lr, config.l1_update);
+        saved.0.assign(&model.weight);
+        saved.1.assign(&model.bias);
+        let squared_error = if full_batch {
+            // The gradient at the current weights is in `pass`, from the
+            // pass that also gave their loss.
+            pass.gradient_into(model, F::one() / m);
+            update(model, loss, lr, config.l1_update);
+            // One read of the data: the loss after the step and — unless
+            // this is the last epoch — the gradient for the next one.
+            pass.load(model);
+            if epoch + 1 < config.epochs {
+                pass.run::<true>(x, y, 0..n_samples)
+            } else {
+                pass.run::<false>(x, y, 0..n_samples)
+            }
         } else {
             order.shuffle(&mut rng);
             for rows in order.chunks(batch) {
-                let xb = x.select(Axis(0), rows);
-                let yb = y.select(Axis(0), rows);
-                let upstream = loss.grad_output(yb.view(), model.forward(xb.view()).view());
-                update(
-                    model,
-                    loss,
-                    xb.view(),
-                    upstream.view(),
-                    lr,
-                    config.l1_update,
-                );
+                pass.load(model);
+                pass.run::<true>(x, y, rows.iter().copied());
+                pass.gradient_into(model, F::one() / F::from_usize_lossy(rows.len()));
+                update(model, loss, lr, config.l1_update);
             }
-        }
-        let next = full_loss(model, loss, x, y, &mut pred);
+            pass.load(model);
+            pass.run::<false>(x, y, 0..n_samples)
+        };
+        let next = squared_error / (m + m) + loss.penalty(model.weight.view());
         if !next.is_finite() || next > blow_up || !model.is_finite() {
-            model.weight = snapshot.0;
-            model.bias = snapshot.1;
+            model.weight.assign(&saved.0);
+            model.bias.assign(&saved.1);
             return Err(Error::Diverged {
                 epoch,
                 loss: next.to_f64(),
@@ -298,6 +349,30 @@ where
         }
     }
     Ok(report)
+}
+
+/// The loss a bounded, non-diverging run can reach on top of the data's own:
+/// `lr·λ₁²·p·k` for the subgradient update, 0 for the proximal one.
+///
+/// A subgradient step moves every weight by `lr·λ₁` towards 0 (on top of the
+/// smooth gradient), past it when the weight is smaller than that, so weights
+/// that belong at 0 jitter around it with amplitude up to `lr·λ₁`, for good.
+/// Their penalty `λ₁·Σ|W|` is then up to `lr·λ₁²·p·k`, and with a step of at
+/// most about `1/L` their data term `½·(ΔW)ᵀ(AᵀA/m)(ΔW) ≤ ½·L·‖ΔW‖²` is no more
+/// than half that again. When the data's own loss is tiny this bounded jitter
+/// can exceed `1e8` times it without anything diverging, so the divergence
+/// threshold includes it. The proximal step sets those weights exactly to 0
+/// and does not jitter.
+fn jitter_scale<F: Float>(
+    loss: &ElasticLoss<F>,
+    lr: F,
+    l1_update: L1Update,
+    n_weights: usize,
+) -> F {
+    match l1_update {
+        L1Update::Proximal => F::zero(),
+        L1Update::Subgradient => lr * loss.l1 * loss.l1 * F::from_usize_lossy(n_weights),
+    }
 }
 
 /// Checks that the model is p × k and finite.
@@ -324,16 +399,10 @@ fn check_model<F: Float>(
     check::finite_vector("model bias", model.bias.view())
 }
 
-/// One parameter update from the upstream gradient `G` of the rows `x`.
-fn update<F: Float>(
-    model: &mut LinearModel<F>,
-    loss: &ElasticLoss<F>,
-    x: ArrayView2<F>,
-    upstream: ArrayView2<F>,
-    lr: F,
-    l1_update: L1Update,
-) {
-    model.backward(x, upstream);
+/// One parameter update from the data gradient already in
+/// `model.weight_grad` and `model.bias_grad`: adds the penalty's (smooth)
+/// gradient, steps, and soft-thresholds for the proximal update.
+fn update<F: Float>(model: &mut LinearModel<F>, loss: &ElasticLoss<F>, lr: F, l1_update: L1Update) {
     // ∂W += λ₂W (+ λ₁·sign(W) for the subgradient update).
     let l1 = match l1_update {
         L1Update::Proximal => F::zero(),
@@ -346,19 +415,6 @@ fn update<F: Float>(
     if l1_update == L1Update::Proximal {
         loss.prox(&mut model.weight, lr);
     }
-}
-
-/// `L` on all rows; leaves `x·W + b` in `pred`.
-fn full_loss<F: Float>(
-    model: &LinearModel<F>,
-    loss: &ElasticLoss<F>,
-    x: ArrayView2<F>,
-    y: ArrayView2<F>,
-    pred: &mut Array2<F>,
-) -> F {
-    ndarray::linalg::general_mat_mul(F::one(), &x, &model.weight, F::zero(), pred);
-    *pred += &model.bias;
-    loss.value(y, pred.view(), model.weight.view())
 }
 
 /// An upper bound on `λmax(A_BᵀA_B/b)` over every batch `B` of `b` rows of

@@ -12,7 +12,7 @@ use elasticnet::{
     ElasticLoss, Error, L1Update, LearningRate, LinearModel, TrainConfig, datasets, train,
     train_with,
 };
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, Axis, ShapeBuilder};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 /// Solves `a·z = rhs` by Gaussian elimination with partial pivoting.
@@ -519,6 +519,29 @@ fn divergence_keeps_the_last_finite_weights() {
     assert_eq!(model.bias, shorter.bias);
 }
 
+/// The subgradient update's allowance for its bounded jitter around 0
+/// (`lr·λ₁²·p·k` in the divergence threshold) does not hide a genuine blow
+/// up: a step far beyond `2/L` still diverges, within a few epochs, and
+/// keeps the weights from before the epoch that diverged.
+#[test]
+fn subgradient_with_a_huge_step_still_diverges() {
+    let data = datasets::seed_example(0);
+    let loss = ElasticLoss::new(0.1, 0.0).unwrap();
+    let config = TrainConfig {
+        epochs: 100,
+        learning_rate: LearningRate::Constant(1e3),
+        l1_update: L1Update::Subgradient,
+        ..TrainConfig::default()
+    };
+    let mut model = LinearModel::zeros(1, 1);
+    let epoch = match train(&mut model, &loss, data.x.view(), data.y.view(), &config) {
+        Err(Error::Diverged { epoch, .. }) => epoch,
+        other => panic!("expected Diverged, got {other:?}"),
+    };
+    assert!(epoch < 5, "diverged only at epoch {epoch}");
+    assert!(model.is_finite());
+}
+
 /// Mini-batch divergence restores the weights from before the whole epoch.
 #[test]
 fn minibatch_divergence_keeps_weights_from_before_the_epoch() {
@@ -588,5 +611,141 @@ fn auto_learning_rate_is_stable_with_mini_batches_and_a_high_leverage_row() {
             "batch {batch}: w = {}",
             model.weight
         );
+    }
+}
+
+/// `train` reads `x` and `y` in place whatever their memory layout (rows
+/// with unit column stride directly, other layouts one row at a time): a
+/// column-major `x`, a column slice of a wider array, every other column,
+/// and a column-major `y` give the run of the row-major data, full batch and
+/// mini-batch, proximal and subgradient.
+#[test]
+fn memory_layouts_give_the_same_run() {
+    let (x, y) = ridge_data();
+    let column_major = |a: &Array2<f64>| {
+        let mut c = Array2::zeros(a.raw_dim().f());
+        c.assign(a);
+        c
+    };
+    let x_cols = column_major(&x);
+    let wide = ndarray::concatenate![Axis(1), x, x]; // x then a copy
+    let x_slice = wide.slice(ndarray::s![.., ..4]); // row stride 8
+    let spread = {
+        let mut s = Array2::zeros((x.nrows(), 8));
+        for j in 0..4 {
+            s.column_mut(2 * j).assign(&x.column(j));
+        }
+        s
+    };
+    let x_every_other = spread.slice(ndarray::s![.., ..;2]); // column stride 2
+    let y_cols = column_major(&y);
+    assert!(x_cols.as_slice().is_none() && y_cols.as_slice().is_none());
+    let loss = ElasticLoss::new(0.05, 0.1).unwrap();
+    for (batch_size, l1_update) in [
+        (None, L1Update::Proximal),
+        (Some(6), L1Update::Proximal),
+        (None, L1Update::Subgradient),
+    ] {
+        // A constant step: the automatic one (power iteration through
+        // ndarray's products) may round differently for another layout.
+        let config = TrainConfig {
+            epochs: 40,
+            learning_rate: LearningRate::Constant(0.05),
+            batch_size,
+            l1_update,
+            seed: 3,
+            ..TrainConfig::default()
+        };
+        let run = |x: ArrayView2<f64>, y: ArrayView2<f64>| {
+            let mut model = LinearModel::zeros(4, 2);
+            let report = train(&mut model, &loss, x, y, &config).unwrap();
+            (model.weight, model.bias, report.losses)
+        };
+        let expected = run(x.view(), y.view());
+        for (name, got) in [
+            ("column-major x", run(x_cols.view(), y.view())),
+            ("column slice", run(x_slice, y.view())),
+            ("column stride 2", run(x_every_other, y.view())),
+            ("column-major y", run(x.view(), y_cols.view())),
+        ] {
+            assert_eq!(got, expected, "{name}, {batch_size:?}, {l1_update:?}");
+        }
+    }
+}
+
+/// The first epoch's pass over the data also checks it: a NaN or an infinity
+/// anywhere in `x` or `y` is `NonFinite` naming it, with its position, for
+/// every learning rate and batch size, and before any error in the
+/// settings; the model is untouched.
+#[test]
+fn non_finite_data_is_found_by_the_first_pass() {
+    let (x, y) = ridge_data();
+    let start = LinearModel::new(4, 2, &mut StdRng::seed_from_u64(5));
+    for (what, row, col, value) in [
+        ("x", 7, 2, f64::NAN),
+        ("x", 19, 3, f64::INFINITY),
+        ("x", 0, 0, f64::NEG_INFINITY),
+        ("y", 11, 1, f64::NAN),
+        ("y", 3, 0, f64::INFINITY),
+    ] {
+        let (mut x, mut y) = (x.clone(), y.clone());
+        match what {
+            "x" => x[[row, col]] = value,
+            _ => y[[row, col]] = value,
+        }
+        for (learning_rate, batch_size, epochs) in [
+            (LearningRate::Constant(0.01), None, 3),
+            (LearningRate::Auto, None, 3),
+            (LearningRate::Constant(0.01), Some(5), 3),
+            (LearningRate::Constant(0.01), None, 0), // invalid settings too
+        ] {
+            let config = TrainConfig {
+                epochs,
+                learning_rate,
+                batch_size,
+                ..TrainConfig::default()
+            };
+            let mut model = start.clone();
+            let loss = ElasticLoss::new(0.1, 0.1).unwrap();
+            let err = train(&mut model, &loss, x.view(), y.view(), &config).unwrap_err();
+            assert!(
+                matches!(err, Error::NonFinite { what: w, row: r, col: c }
+                    if w == what && r == row && c == col),
+                "{what}[{row}, {col}] = {value}, {config:?}: {err:?}"
+            );
+            assert_eq!(model, start);
+        }
+    }
+}
+
+/// After `train`, `weight_grad` and `bias_grad` hold the gradient of the
+/// last step: the data term's (computed here with `forward` / `backward` at
+/// the weights before that step) plus `λ₂W`.
+#[test]
+fn gradients_after_train_are_those_of_the_last_step() {
+    let (x, y) = ridge_data();
+    let loss = ElasticLoss::new(0.0, 0.3).unwrap();
+    let config = TrainConfig {
+        epochs: 7,
+        learning_rate: LearningRate::Constant(0.05),
+        ..TrainConfig::default()
+    };
+    let mut before_last = LinearModel::zeros(4, 2);
+    let short = TrainConfig {
+        epochs: 6,
+        ..config.clone()
+    };
+    train(&mut before_last, &loss, x.view(), y.view(), &short).unwrap();
+    let mut model = LinearModel::zeros(4, 2);
+    train(&mut model, &loss, x.view(), y.view(), &config).unwrap();
+
+    let upstream = loss.grad_output(y.view(), before_last.forward(x.view()).view());
+    before_last.backward(x.view(), upstream.view());
+    let expected = &before_last.weight_grad + &(&before_last.weight * loss.l2);
+    for (a, b) in model.weight_grad.iter().zip(&expected) {
+        assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+    for (a, b) in model.bias_grad.iter().zip(&before_last.bias_grad) {
+        assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
     }
 }
