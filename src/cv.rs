@@ -375,8 +375,13 @@ impl<F: Float> ElasticNetCv<F> {
             .tol(self.tol)
             .max_iter(self.max_iter);
         estimator.set_feature_settings(self.features.clone());
-        let fit = estimator.fit_problem(&full)?;
+        // The refit is exactly `ElasticNet::fit` at the chosen point (not
+        // on the fold-sum Gram matrix, equal only to rounding).
         drop(full);
+        let fit = match sample_weight {
+            Some(sw) => estimator.fit_weighted(x, y, sw)?,
+            None => estimator.fit(x, y)?,
+        };
         let relaxed = match &self.gammas {
             Some(gammas) => Some(self.choose_relaxed(
                 x,

@@ -177,7 +177,7 @@ fn main() -> elasticnet::Result<()> {
                 train(&mut model, &loss, x32.view(), y32.view(), &config)?;
             }
             "stream" => {
-                let s: f64 = x.iter().sum();
+                let s: f64 = x.sum();
                 extra = format!("\"sum\": {s:e}");
             }
             other => panic!("unknown task {other}"),

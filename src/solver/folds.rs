@@ -366,7 +366,7 @@ mod tests {
             (false, false, true),
         ] {
             let sw = weighted.then(|| weights.view());
-            let problems = training_problems(
+            let (mut problems, all) = training_problems(
                 d.x.view(),
                 d.y.view(),
                 sw,
@@ -376,6 +376,8 @@ mod tests {
                 standardize,
             )
             .expect("applies");
+            // The last one: all rows (fold 4 does not exist).
+            problems.push(all);
             for (f, got) in problems.iter().enumerate() {
                 let train: Vec<usize> = (0..60).filter(|&i| fold_of[i] != f).collect();
                 let x = d.x.select(Axis(0), &train);
