@@ -328,10 +328,26 @@ impl<F: Float> ElasticNetCv<F> {
             self.score_fold(x, y, sample_weight, &fold_of, fold, &grids, problem)
         };
         let folds: Vec<usize> = (0..n_folds).collect();
+        // The refit's problem does not depend on the choice: with `rayon`
+        // it is built while the folds are scored.
+        let refit_problem = || {
+            Problem::checked(
+                x,
+                y,
+                sample_weight,
+                self.fit_intercept,
+                self.standardize,
+                Layout::Auto,
+            )
+        };
         #[cfg(feature = "rayon")]
-        let per_fold: Vec<Result<FoldScores<F>>> = {
+        let (per_fold, refit_problem): (Vec<Result<FoldScores<F>>>, _) = {
             use rayon::prelude::*;
-            folds.par_iter().map(|&f| score(f)).collect()
+            let (per_fold, problem) = rayon::join(
+                || folds.par_iter().map(|&f| score(f)).collect(),
+                refit_problem,
+            );
+            (per_fold, move || problem)
         };
         #[cfg(not(feature = "rayon"))]
         let per_fold: Vec<Result<FoldScores<F>>> = folds.iter().map(|&f| score(f)).collect();
@@ -375,13 +391,11 @@ impl<F: Float> ElasticNetCv<F> {
             .tol(self.tol)
             .max_iter(self.max_iter);
         estimator.set_feature_settings(self.features.clone());
-        // The refit is exactly `ElasticNet::fit` at the chosen point (not
-        // on the fold-sum Gram matrix, equal only to rounding).
+        // The refit is exactly `ElasticNet::fit` at the chosen point (the
+        // same problem, not the fold-sum Gram matrix, equal only to
+        // rounding).
         drop(full);
-        let fit = match sample_weight {
-            Some(sw) => estimator.fit_weighted(x, y, sw)?,
-            None => estimator.fit(x, y)?,
-        };
+        let fit = estimator.fit_problem(&refit_problem()?)?;
         let relaxed = match &self.gammas {
             Some(gammas) => Some(self.choose_relaxed(
                 x,

@@ -313,9 +313,10 @@ impl<F: Float> ElasticNet<F> {
         self.fit_problem(&problem)
     }
 
-    /// The fit on an already preprocessed problem. Hyper-parameters, the
+    /// The fit on an already preprocessed problem (cross-validation builds
+    /// the refit's while it scores the folds). Hyper-parameters, the
     /// features' settings and the warm start's shape must be validated.
-    fn fit_problem(&self, problem: &Problem<F>) -> Result<Fit<F>> {
+    pub(crate) fn fit_problem(&self, problem: &Problem<F>) -> Result<Fit<F>> {
         let (n_features, n_targets) = (problem.n_features(), problem.yty.len());
         check::representable(problem)?;
         let features = self.features.build(problem);
