@@ -640,11 +640,17 @@ fn relaxed_path_is_the_least_squares_refit_on_each_support() {
                 );
             }
             let refit = relaxed.coefs.index_axis(Axis(0), i);
+            assert!(relaxed.converged[i], "{label}: refit not certified");
+            // Least squares has no L2 term to pin the coefficients down: a
+            // certified gap of 1e-12·‖ỹ‖²/m leaves them accurate only to
+            // √(2·gap/λmin(X̃ᵀX̃/m)) — measured 1.7e-6 on the weighted,
+            // bounded case (a bound-constrained refit the extrapolated
+            // sweeps stop closer to the tolerance on).
             assert_coefs(
                 &format!("{label} refit"),
                 refit.column(0),
                 refit_coefs.row(i),
-                COEF_RTOL,
+                1e-5,
             );
             for j in 0..p {
                 if !support.contains(&j) {

@@ -338,6 +338,33 @@ impl<F: Float> Problem<F> {
         }
     }
 
+    /// `‖ỹ_l − X̃w‖²` alone, in O(m·nnz) (dense) or O(nnz²) (Gram) — for
+    /// comparing objectives, not for certificates.
+    pub fn residual_norm2(&self, target: usize, w: ArrayView1<F>) -> F {
+        match &self.design {
+            Design::Gram { gram, xty } => {
+                // ‖ỹ‖² − 2wᵀq + wᵀQw over the non-zero coordinates.
+                let nonzero: Vec<usize> = (0..w.len()).filter(|&k| w[k] != F::zero()).collect();
+                let q = xty.column(target);
+                let mut quad = F::zero();
+                let mut lin = F::zero();
+                for &a in &nonzero {
+                    lin += w[a] * q[a];
+                    let row = gram.row(a);
+                    let inner = nonzero
+                        .iter()
+                        .fold(F::zero(), |acc, &b| acc + row[b] * w[b]);
+                    quad += w[a] * inner;
+                }
+                (self.yty[target] - (lin + lin) + quad).max(F::zero())
+            }
+            Design::Dense { x, y } => {
+                let r = dense_residual(x, y.column(target), w);
+                r.dot(&r)
+            }
+        }
+    }
+
     /// `λmax(X̃ᵀX̃)`, by power iteration (an estimate from below, inflated by
     /// 1% so that `1/L` stays a safe step).
     pub fn max_eigenvalue(&self) -> F {
