@@ -281,6 +281,11 @@ impl<F: Float> ElasticNetCv<F> {
         self.features.validate(x.ncols())?;
         let fold_of = self.assign_folds(x.nrows())?;
         let n_folds = fold_of.iter().max().map_or(0, |&f| f + 1);
+        if let Some(sw) = sample_weight {
+            // Before any fold is fitted, so that this input error is not
+            // masked by another fold's failure (F22).
+            check_fold_weights(sw, &fold_of, n_folds)?;
+        }
 
         let full = Problem::checked(
             x,
@@ -504,15 +509,6 @@ impl<F: Float> ElasticNetCv<F> {
         let y_test = y.select(Axis(0), &test);
         let w_train = sample_weight.map(|w| w.select(Axis(0), &train));
         let w_test = sample_weight.map(|w| w.select(Axis(0), &test));
-        for w in [&w_train, &w_test].into_iter().flatten() {
-            if w.iter().all(|&v| v == F::zero()) {
-                return Err(check::invalid(
-                    "sample_weight",
-                    F::zero(),
-                    "a positive total weight in every fold and outside it",
-                ));
-            }
-        }
         let problem = Problem::new(
             x_train.view(),
             y_train.view(),
@@ -557,6 +553,32 @@ impl<F: Float> ElasticNetCv<F> {
     }
 }
 
+/// Every fold, and the rows outside it, have a positive total weight.
+fn check_fold_weights<F: Float>(
+    sample_weight: ArrayView1<F>,
+    fold_of: &[usize],
+    n_folds: usize,
+) -> Result<()> {
+    let mut positive = vec![0usize; n_folds];
+    for (&w, &f) in sample_weight.iter().zip(fold_of) {
+        if w > F::zero() {
+            positive[f] += 1;
+        }
+    }
+    let total: usize = positive.iter().sum();
+    if positive
+        .iter()
+        .any(|&inside| inside == 0 || inside == total)
+    {
+        return Err(check::invalid(
+            "sample_weight",
+            F::zero(),
+            "a positive total weight in every fold and outside it",
+        ));
+    }
+    Ok(())
+}
+
 /// One fold's held-out scores.
 struct FoldScores<F> {
     plain: Array2<F>,
@@ -567,15 +589,21 @@ struct FoldScores<F> {
 struct HeldOut<'a, F> {
     x: ArrayView2<'a, F>,
     y: ArrayView2<'a, F>,
-    weight: Option<ArrayView1<'a, F>>,
-    /// `Σw·k` (or `m_test·k`).
+    /// The weights divided by their largest (only their ratios matter, and
+    /// huge or tiny ones would overflow or underflow the sums).
+    weight: Option<Array1<F>>,
+    /// `Σw·k` (or `m_test·k`), with the same scaling.
     denominator: F,
 }
 
 impl<'a, F: Float> HeldOut<'a, F> {
     fn new(x: ArrayView2<'a, F>, y: ArrayView2<'a, F>, weight: Option<ArrayView1<'a, F>>) -> Self {
         let k = F::from_usize_lossy(y.ncols());
-        let denominator = match weight {
+        let weight = weight.map(|w| {
+            let big = w.iter().fold(F::zero(), |a, &v| a.max(v));
+            w.mapv(|v| v / big)
+        });
+        let denominator = match &weight {
             Some(w) => w.sum() * k,
             None => F::from_usize_lossy(y.len()),
         };
@@ -618,7 +646,7 @@ impl<'a, F: Float> HeldOut<'a, F> {
             let row = Zip::from(&p_row)
                 .and(&t_row)
                 .fold(F::zero(), |acc, &p, &t| acc + (p - t) * (p - t));
-            sq += match self.weight {
+            sq += match &self.weight {
                 Some(w) => w[i] * row,
                 None => row,
             };
