@@ -282,8 +282,9 @@ impl<F: Float> ElasticNetCv<F> {
         self.features.validate(x.ncols())?;
         let fold_of = self.assign_folds(x.nrows())?;
         let n_folds = fold_of.iter().max().map_or(0, |&f| f + 1);
-
         if let Some(sw) = sample_weight {
+            // Before any fold is fitted, so that this input error is not
+            // masked by another fold's failure (F22).
             check_fold_weights(sw, &fold_of, n_folds)?;
         }
         // One pass to check x: cheap next to K paths, and the fold sums
@@ -596,25 +597,28 @@ impl<F: Float> ElasticNetCv<F> {
     }
 }
 
-/// Every fold, and the rows outside it, must have a positive total weight.
-fn check_fold_weights<F: Float>(w: ArrayView1<F>, fold_of: &[usize], n_folds: usize) -> Result<()> {
-    let mut inside = vec![F::zero(); n_folds];
-    for (&f, &wi) in fold_of.iter().zip(w) {
-        inside[f] += wi;
-    }
-    for (f, &t) in inside.iter().enumerate() {
-        let outside = inside
-            .iter()
-            .enumerate()
-            .filter(|&(g, _)| g != f)
-            .fold(F::zero(), |a, (_, &v)| a + v);
-        if t == F::zero() || outside == F::zero() {
-            return Err(check::invalid(
-                "sample_weight",
-                F::zero(),
-                "a positive total weight in every fold and outside it",
-            ));
+/// Every fold, and the rows outside it, have a positive total weight.
+fn check_fold_weights<F: Float>(
+    sample_weight: ArrayView1<F>,
+    fold_of: &[usize],
+    n_folds: usize,
+) -> Result<()> {
+    let mut positive = vec![0usize; n_folds];
+    for (&w, &f) in sample_weight.iter().zip(fold_of) {
+        if w > F::zero() {
+            positive[f] += 1;
         }
+    }
+    let total: usize = positive.iter().sum();
+    if positive
+        .iter()
+        .any(|&inside| inside == 0 || inside == total)
+    {
+        return Err(check::invalid(
+            "sample_weight",
+            F::zero(),
+            "a positive total weight in every fold and outside it",
+        ));
     }
     Ok(())
 }
@@ -629,15 +633,21 @@ struct FoldScores<F> {
 struct HeldOut<'a, F> {
     x: ArrayView2<'a, F>,
     y: ArrayView2<'a, F>,
-    weight: Option<ArrayView1<'a, F>>,
-    /// `Σw·k` (or `m_test·k`).
+    /// The weights divided by their largest (only their ratios matter, and
+    /// huge or tiny ones would overflow or underflow the sums).
+    weight: Option<Array1<F>>,
+    /// `Σw·k` (or `m_test·k`), with the same scaling.
     denominator: F,
 }
 
 impl<'a, F: Float> HeldOut<'a, F> {
     fn new(x: ArrayView2<'a, F>, y: ArrayView2<'a, F>, weight: Option<ArrayView1<'a, F>>) -> Self {
         let k = F::from_usize_lossy(y.ncols());
-        let denominator = match weight {
+        let weight = weight.map(|w| {
+            let big = w.iter().fold(F::zero(), |a, &v| a.max(v));
+            w.mapv(|v| v / big)
+        });
+        let denominator = match &weight {
             Some(w) => w.sum() * k,
             None => F::from_usize_lossy(y.len()),
         };
@@ -682,7 +692,7 @@ impl<'a, F: Float> HeldOut<'a, F> {
         let b2 = blend.map(|(_, b, _)| b.as_standard_layout().into_owned());
         let mut sq = vec![F::zero(); n_alphas * k];
         for (i, (row, target)) in pred.rows().into_iter().zip(self.y.rows()).enumerate() {
-            let weight = self.weight.map_or(F::one(), |w| w[i]);
+            let weight = self.weight.as_ref().map_or(F::one(), |w| w[i]);
             let row = row.to_slice().expect("standard layout");
             match (blend, &b2) {
                 (Some((pred2, _, gamma)), Some(b2)) => {

@@ -317,12 +317,20 @@ impl<F: Float> ElasticNet<F> {
     /// the refit's while it scores the folds). Hyper-parameters, the
     /// features' settings and the warm start's shape must be validated.
     pub(crate) fn fit_problem(&self, problem: &Problem<F>) -> Result<Fit<F>> {
-        let (n_features, n_targets) = (problem.n_features(), problem.yty.len());
+        let n_targets = problem.yty.len();
         check::representable(problem)?;
         let features = self.features.build(problem);
         let mut w = match &self.warm_start {
             Some(w0) => problem.to_kernel_scale(w0.view()),
-            None => vec![Array1::zeros(n_features); n_targets],
+            // With unpenalized features (factor 0), start where the path
+            // does: those fitted by least squares, the others at 0 — the
+            // solution at alpha ≥ alpha_max. From all zeros, a penalized
+            // coordinate swept before the unpenalized ones sees x̃ⱼᵀỹ, not
+            // the residual of the unpenalized fit, and leaves 0 even at
+            // alpha_max; a loose `tol` can stop the fit there (F21).
+            None => (0..n_targets)
+                .map(|l| crate::path::null_start(problem, &features, l))
+                .collect(),
         };
         // Start feasible: the duality gap only certifies points inside the
         // bounds, and FISTA checks it before its first step.
@@ -334,7 +342,9 @@ impl<F: Float> ElasticNet<F> {
         }
         let pen = Penalty::from_alpha(self.alpha, self.l1_ratio, problem.n_samples, &features);
         let solutions = solve_targets(problem, &mut w, &pen, &self.options());
-        Fit::from_solutions(problem, &w, &solutions)
+        let mut fit = Fit::from_solutions(problem, &w, &solutions)?;
+        self.features.clip(&mut fit.model.weight);
+        Ok(fit)
     }
 
     /// Replaces the factors, bounds and `positive` at once.

@@ -308,7 +308,15 @@ impl<F: Float> ElasticNetPath<F> {
         };
         #[cfg(not(feature = "rayon"))]
         let columns: Vec<Vec<PathPoint<F>>> = targets.iter().map(run).collect();
-        Path::assemble(problem, alphas, &columns, self.relax)
+        let mut path = Path::assemble(problem, alphas, &columns, self.relax)?;
+        for coefs in
+            std::iter::once(&mut path.coefs).chain(path.relaxed.as_mut().map(|r| &mut r.coefs))
+        {
+            for weight in coefs.outer_iter_mut() {
+                self.features.clip(weight);
+            }
+        }
+        Ok(path)
     }
 
     fn options(&self) -> Options<F> {
@@ -440,6 +448,18 @@ fn null_fit<F: Float>(
         return Array1::zeros(p);
     }
     Refit::new(problem, features, target, free, &Array1::zeros(p), opts).w
+}
+
+/// The solution at `alpha_max` and above for target `target` (see
+/// [`null_fit`]), with the settings the grid uses: where
+/// [`ElasticNet`](crate::ElasticNet) starts when some features are
+/// unpenalized.
+pub(crate) fn null_start<F: Float>(
+    problem: &Problem<F>,
+    features: &FeaturePenalty<F>,
+    target: usize,
+) -> Array1<F> {
+    null_fit(problem, features, target, &null_fit_options())
 }
 
 /// Settings of [`null_fit`]: independent of the path's own, so that the

@@ -106,7 +106,8 @@ impl<F: Float> StandardScaler<F> {
 /// column gets its value back exactly as its mean and centres to exact zeros.
 ///
 /// With row weights `ω` (normalised to sum to `m`), every sum is weighted:
-/// `μ = Σᵢ ωᵢx_ij/m`, `σ² = Σᵢ ωᵢ(x_ij − μ)²/m`.
+/// `μ = Σᵢ ωᵢx_ij/m`, `σ² = Σᵢ ωᵢ(x_ij − μ)²/m`, and rows of weight 0 are
+/// skipped altogether (`maxᵢ|x_ij|` is over the other rows).
 ///
 /// Each column is first divided by the power of two nearest below its
 /// largest `|x_ij|` (exact, so results are unchanged for ordinary data),
@@ -121,8 +122,17 @@ pub(crate) fn column_moments<F: Float>(
 ) -> (Array1<F>, Array1<F>) {
     let m = F::from_usize_lossy(x.nrows().max(1));
     let weight = |i: usize| weights.map_or(F::one(), |w| w[i]);
+    // Rows of weight 0 take no part, not even in `max|x_ij|` (the unit and
+    // the constant-column test): a weight of 0 is the same as leaving the
+    // row out (F20).
+    let rows = || {
+        x.rows()
+            .into_iter()
+            .enumerate()
+            .filter(move |&(i, _)| weights.is_none_or(|w| w[i] != F::zero()))
+    };
     let mut max_abs = Array1::<F>::zeros(x.ncols());
-    for row in x.rows() {
+    for (_, row) in rows() {
         Zip::from(&mut max_abs)
             .and(&row)
             .for_each(|a, &v| *a = a.max(v.abs()));
@@ -130,7 +140,7 @@ pub(crate) fn column_moments<F: Float>(
     let unit = max_abs.mapv(power_of_two_below);
     let mut mean = Array1::<F>::zeros(x.ncols());
     if center {
-        for (i, row) in x.rows().into_iter().enumerate() {
+        for (i, row) in rows() {
             let wi = weight(i);
             Zip::from(&mut mean)
                 .and(&row)
@@ -141,7 +151,7 @@ pub(crate) fn column_moments<F: Float>(
     }
     let mut sq = Array1::<F>::zeros(x.ncols());
     let mut dev = Array1::<F>::zeros(x.ncols());
-    for (i, row) in x.rows().into_iter().enumerate() {
+    for (i, row) in rows() {
         let wi = weight(i);
         Zip::from(&mut sq)
             .and(&mut dev)

@@ -16,7 +16,7 @@ use elasticnet::{
     ElasticLoss, ElasticNet, ElasticNetCv, ElasticNetPath, Error, L1Update, LearningRate,
     LinearModel, Solver, TrainConfig, datasets, train,
 };
-use ndarray::{Array2, Axis, array, concatenate, s};
+use ndarray::{Array1, Array2, Axis, array, concatenate, s};
 
 const SOLVERS: [Solver; 3] = [
     Solver::CoordinateDescent,
@@ -894,4 +894,194 @@ fn regression_subgradient_jitter_is_not_divergence() {
     };
     let result = train(&mut model, &loss, x.view(), y.view(), &config);
     assert!(result.is_ok(), "{result:?}");
+}
+
+// --- regressions in the glmnet extras (weights, factors, bounds, relax) -------
+
+/// fuzz `fit` (F19), in `src/estimator.rs` and `src/path.rs`: bounds are
+/// applied on the kernel scale, `loⱼ·sⱼ ≤ wⱼ ≤ hiⱼ·sⱼ`, and `Wⱼ = wⱼ/sⱼ`
+/// rounds to just outside `[loⱼ, hiⱼ]` — `0.010000000000000002` for an upper
+/// bound of `0.01` on the diabetes data with `standardize` (more than an
+/// ulp when `hiⱼ·sⱼ` is subnormal: `1.0000000000000411e-300` for `1e-300`).
+#[test]
+fn regression_bounds_hold_exactly_on_the_original_scale() {
+    let d = datasets::diabetes();
+    let p = d.x.ncols();
+    for hi in [0.005, 0.01, 0.02, 0.025, 0.03] {
+        let (lower, upper) = (Array1::from_elem(p, -hi), Array1::from_elem(p, hi));
+        let within = |w: &f64| (-hi..=hi).contains(w);
+        let fit = ElasticNet::lasso(0.01)
+            .standardize(true)
+            .bounds(lower.clone(), upper.clone())
+            .fit(d.x.view(), d.y.view())
+            .unwrap();
+        assert!(
+            fit.model.weight.iter().all(within),
+            "{hi}: {}",
+            fit.model.weight
+        );
+        let path = ElasticNetPath::new(1.0)
+            .alphas(vec![0.01, 0.001])
+            .standardize(true)
+            .relax(true)
+            .bounds(lower, upper)
+            .fit(d.x.view(), d.y.view())
+            .unwrap();
+        let relaxed = path.relaxed.as_ref().unwrap();
+        assert!(path.coefs.iter().all(within), "{hi}: {}", path.coefs);
+        assert!(relaxed.coefs.iter().all(within), "{hi}: {}", relaxed.coefs);
+    }
+    // Subnormal kernel bounds.
+    let x = array![[1.0, 2.0], [2.0, 1.0], [3.0, 5.0], [4.0, 3.0]] * 1e-10;
+    let y = array![[1.0], [2.0], [3.0], [4.0]];
+    let fit = ElasticNet::lasso(1e-12)
+        .standardize(true)
+        .bounds(array![-1e-300, -1e-300], array![1e-300, 1e-300])
+        .fit(x.view(), y.view())
+        .unwrap();
+    assert!(
+        fit.model.weight.iter().all(|w: &f64| w.abs() <= 1e-300),
+        "{}",
+        fit.model.weight
+    );
+}
+
+/// fuzz `fit` (F20), in `src/scale.rs` (`column_moments`): rows of weight 0
+/// still counted in `maxᵢ|xᵢⱼ|`, which decides whether a column is
+/// constant (`σ ≤ 1e-10·max|x|`). A zero-weight row of `1e3` made a column
+/// whose weighted spread is `1e-9` "constant" (scale 1 instead of `1e-9`),
+/// so its penalty, and the solution, differed from the fit without that
+/// row: a weight of 0 was not the same as leaving the row out.
+#[test]
+fn regression_zero_weight_rows_take_no_part_in_standardization() {
+    let x = array![
+        [1.0, 0.5],
+        [1.0 + 2e-9, -0.3],
+        [1.0 - 1e-9, 0.8],
+        [1.0 + 1e-9, 0.1],
+        [1e3, 7.0]
+    ];
+    let y = array![[0.2], [2.1], [-0.9], [1.3], [50.0]];
+    let w = array![1.0, 2.0, 1.0, 1.0, 0.0];
+    let estimator = ElasticNet::lasso(0.05).standardize(true).tol(1e-12);
+    let weighted = estimator
+        .fit_weighted(x.view(), y.view(), w.view())
+        .unwrap();
+    let kept = s![0..4, ..];
+    let dropped = estimator
+        .fit_weighted(x.slice(kept), y.slice(kept), w.slice(s![0..4]))
+        .unwrap();
+    assert!(weighted.converged && dropped.converged);
+    assert_close(&weighted.model.weight, &dropped.model.weight, 1e-6);
+    assert!((weighted.objective - dropped.objective).abs() <= 1e-9 * dropped.objective);
+}
+
+/// fuzz `path` (F21), in `src/estimator.rs`: `ElasticNet` started from all
+/// zeros, so with an unpenalized feature (factor 0) a penalized coordinate
+/// swept before it saw `x̃ⱼᵀỹ` instead of the residual of the unpenalized
+/// fit and left 0 even at `alpha_max`; a loose `tol` then stopped the fit
+/// there, with a non-zero penalized coefficient at `alpha ≥ alpha_max`.
+/// It now starts where the path does (the unpenalized features fitted by
+/// least squares).
+#[test]
+fn regression_penalized_coefficients_are_zero_at_alpha_max_with_factor_zero() {
+    // Feature 0 (penalized) nearly repeats feature 1 (unpenalized), which
+    // explains y: at alpha_max feature 0 must stay 0. Before the fix, with
+    // tol = 1, ElasticNet stopped after one sweep at W = (2.87, 0.11, 0, 0).
+    let mut x = datasets::make_regression(30, 4, 4, 0.5, 3).x;
+    let near = x.column(1).mapv(|v| v * 1.01) + x.column(2).mapv(|v| 0.05 * v);
+    x.column_mut(0).assign(&near);
+    let y = (x.column(1).mapv(|v| 3.0 * v)
+        + x.column(2).mapv(|v| 0.1 * v)
+        + x.column(3).mapv(|v| 0.02 * v))
+    .insert_axis(Axis(1));
+    let factor = array![1.0, 0.0, 1.0, 1.0];
+    let path = ElasticNetPath::new(1.0)
+        .n_alphas(2)
+        .penalty_factor(factor.clone())
+        .fit(x.view(), y.view())
+        .unwrap();
+    for tol in [1.0, 1e-4, 1e-12] {
+        for alpha in [path.alphas[0], 1.5 * path.alphas[0]] {
+            let fit = ElasticNet::lasso(alpha)
+                .tol(tol)
+                .penalty_factor(factor.clone())
+                .fit(x.view(), y.view())
+                .unwrap();
+            for j in [0, 2, 3] {
+                assert_eq!(
+                    fit.model.weight[[j, 0]],
+                    0.0,
+                    "tol {tol}, alpha {alpha}: {}",
+                    fit.model.weight
+                );
+            }
+            assert_ne!(fit.model.weight[[1, 0]], 0.0);
+        }
+    }
+}
+
+/// fuzz `cv` (F22), in `src/cv.rs`: a fold whose held-out rows all have
+/// weight 0 is an input error (`sample_weight`), but it was only found
+/// while scoring that fold, after the earlier folds — whose failure
+/// (`NonFiniteSolution`, here from F23) was returned instead.
+#[test]
+fn regression_cv_fold_without_weight_is_an_input_error() {
+    let x = Array2::zeros((16, 1));
+    let y = array![
+        3.0, -1.02e-6, 0.0, 0.0, 0.0, 0.0, -3.58e-6, -3.0, -3.0, -3.0, -3.53e-6, -3.0, -3.0, -3.0,
+        0.0, 0.0
+    ]
+    .insert_axis(Axis(1));
+    let mut w = Array1::from_elem(16, 1e300);
+    w.slice_mut(s![0..4]).fill(0.0);
+    w.slice_mut(s![4..7]).fill(1.0);
+    w[7] = f64::MAX;
+    let mut fold_ids = vec![2; 16];
+    fold_ids[2] = 3;
+    fold_ids[3] = 3;
+    fold_ids[6] = 1;
+    let result = ElasticNetCv::new()
+        .n_alphas(5)
+        .fold_ids(fold_ids)
+        .standardize(true)
+        .fit_weighted(x.view(), y.view(), w.view());
+    assert!(
+        matches!(
+            result,
+            Err(Error::InvalidParameter {
+                name: "sample_weight",
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+}
+
+/// fuzz `cv` (F23), in `src/cv.rs`: the held-out MSE summed `wᵢ·‖yᵢ − ŷᵢ‖²`
+/// with the weights as given, so weights near `1e300` (valid: only their
+/// ratios matter, and the fits normalise them) overflowed into
+/// `NonFiniteSolution` (and subnormal ones lost precision). The scores
+/// now use the weights divided by their largest.
+#[test]
+fn regression_cv_scores_depend_only_on_weight_ratios() {
+    let d = datasets::make_regression(20, 3, 3, 0.5, 4);
+    let w = Array1::from_shape_fn(20, |i| 1.0 + (i % 3) as f64);
+    let cv = |scale: f64| {
+        ElasticNetCv::new()
+            .n_alphas(4)
+            .folds(4)
+            .fit_weighted(d.x.view(), d.y.view(), (&w * scale).view())
+            .unwrap()
+    };
+    // Powers of two, so that the ratios stay exact (also subnormal).
+    let (base, huge, tiny) = (
+        cv(1.0),
+        cv(2f64.powi(1022)),
+        cv(f64::MIN_POSITIVE * 2f64.powi(-48)),
+    );
+    for other in [&huge, &tiny] {
+        assert_close(&other.mse_mean, &base.mse_mean, 1e-12);
+        assert_eq!(other.alpha_min, base.alpha_min);
+    }
 }

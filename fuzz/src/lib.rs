@@ -44,6 +44,9 @@ mod table;
 mod csv_table;
 pub use csv_table::csv;
 
+mod glmnet;
+use glmnet::{Extras, General, WithExtras, subject};
+
 use arbitrary::{Result as AResult, Unstructured};
 use elasticnet::{
     ElasticLoss, ElasticNet, ElasticNetCv, ElasticNetPath, Error, L1Update, LearningRate,
@@ -264,128 +267,6 @@ fn check_error(e: &Error, valid: bool, tame: bool, what: &str) {
     }
 }
 
-/// Column centres and scales as DESIGN §1 defines them, restated here.
-fn centre_and_scale(
-    x: ArrayView2<f64>,
-    fit_intercept: bool,
-    standardize: bool,
-) -> (Array1<f64>, Array1<f64>) {
-    let m = x.nrows() as f64;
-    let mean = if fit_intercept {
-        x.mean_axis(Axis(0)).expect("non-empty")
-    } else {
-        Array1::zeros(x.ncols())
-    };
-    let mut scale = Array1::ones(x.ncols());
-    if standardize {
-        for (j, col) in x.axis_iter(Axis(1)).enumerate() {
-            // Relative to max|x_j|, so that squares neither overflow nor
-            // underflow.
-            let max = col.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
-            let unit = if max > 0.0 { max } else { 1.0 };
-            let centre = mean[j] / unit;
-            let s = (col.iter().map(|v| (v / unit - centre).powi(2)).sum::<f64>() / m).sqrt();
-            scale[j] = if s <= 1e-10 * (max / unit) {
-                1.0
-            } else {
-                s * unit
-            };
-        }
-    }
-    (mean, scale)
-}
-
-/// `Σₗ‖ỹₗ‖²/m` (`ỹ` centred with an intercept): `2·L(0)`, and the unit of
-/// the stopping rule.
-fn centred_y_norm2(y: ArrayView2<f64>, fit_intercept: bool) -> f64 {
-    let m = y.nrows() as f64;
-    y.axis_iter(Axis(1))
-        .map(|col| {
-            let mu = if fit_intercept {
-                col.mean().expect("non-empty")
-            } else {
-                0.0
-            };
-            col.iter().map(|v| (v - mu).powi(2)).sum::<f64>()
-        })
-        .sum::<f64>()
-        / m
-}
-
-/// `L` at `model`, on the standardized scale when `standardize` (as
-/// `Fit::objective` is), summed over outputs; computed from the predictions
-/// on the original scale, independently of the crate's bookkeeping.
-fn objective(
-    x: ArrayView2<f64>,
-    y: ArrayView2<f64>,
-    model: &LinearModel<f64>,
-    alpha: f64,
-    l1_ratio: f64,
-    fit_intercept: bool,
-    standardize: bool,
-) -> f64 {
-    let m = x.nrows() as f64;
-    let (_, scale) = centre_and_scale(x, fit_intercept, standardize);
-    let residual = &y - &model.forward(x);
-    let data = residual.iter().map(|r| r * r).sum::<f64>() / (2.0 * m);
-    let (l1, l2) = (alpha * l1_ratio, alpha * (1.0 - l1_ratio));
-    let mut penalty = 0.0;
-    for (row, &s) in model.weight.axis_iter(Axis(0)).zip(&scale) {
-        for &w in &row {
-            let w = w * s;
-            penalty += l1 * w.abs() + 0.5 * l2 * w * w;
-        }
-    }
-    data + penalty
-}
-
-/// For a fit that says it converged: the gap meets the stopping rule, and
-/// the objective is at most the zero model's plus the gap (with rounding
-/// slack relative to the sizes involved).
-#[allow(clippy::too_many_arguments)]
-fn check_converged(
-    x: ArrayView2<f64>,
-    y: ArrayView2<f64>,
-    model: &LinearModel<f64>,
-    gap: f64,
-    tol: f64,
-    alpha: f64,
-    l1_ratio: f64,
-    fit_intercept: bool,
-    standardize: bool,
-    what: &str,
-) {
-    let unit = centred_y_norm2(y, fit_intercept);
-    if !unit.is_finite() {
-        return; // the scale itself overflows: nothing to compare
-    }
-    // The crate's ȳ is a plain sum over m (not exact even for a constant y):
-    // its ỹ can be off by about m·ε·max|y| per entry.
-    let max_y = y.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
-    let unit = unit + (y.ncols() as f64) * (x.nrows() as f64 * 4e-16 * max_y).powi(2);
-    assert!(
-        gap <= tol * unit * (1.0 + 1e-9) + f64::MIN_POSITIVE,
-        "{what}: converged with gap {gap} > tol·‖ỹ‖²/m = {}",
-        tol * unit
-    );
-    let value = objective(x, y, model, alpha, l1_ratio, fit_intercept, standardize);
-    let zero = 0.5 * unit;
-    // Rounding in the residual: relative to the size of the terms of
-    // x·W + b, which can cancel (a large weight on a constant column).
-    let terms = x.mapv(f64::abs).dot(&model.weight.mapv(f64::abs)) + &model.bias.mapv(f64::abs);
-    let pred_scale = terms.iter().map(|v| v * v).sum::<f64>() / x.nrows() as f64;
-    // Plus underflow: a weight below 1.5e-154 has w² = 0 in the crate's
-    // ‖w‖², yet λ₂·w² may not be negligible for a huge λ₂.
-    let n_weights = (model.weight.len() + 1) as f64;
-    let slack = 1e-9 * (zero + pred_scale) + (alpha.abs() + 1.0) * n_weights * 1e-300;
-    if value.is_finite() {
-        assert!(
-            value <= zero + gap + slack,
-            "{what}: converged at L = {value} above L(0) + gap = {zero} + {gap}"
-        );
-    }
-}
-
 // --- the targets -----------------------------------------------------------
 
 /// With `FUZZ_SHOW` set in the environment (`FUZZ_SHOW=1 cargo fuzz run
@@ -412,8 +293,9 @@ fn same_bits(a: &LinearModel<f64>, b: &LinearModel<f64>) -> bool {
     bits(a) == bits(b)
 }
 
-/// [`ElasticNet::fit`] (then [`Fit::predict`](elasticnet::Fit::predict) on
-/// the training rows), with every hyper-parameter, a warm start and each
+/// [`ElasticNet::fit`] or [`ElasticNet::fit_weighted`] (then
+/// [`Fit::predict`](elasticnet::Fit::predict) on the training rows), with
+/// every hyper-parameter, penalty factors, bounds, a warm start and each
 /// solver.
 pub fn fit(bytes: &[u8]) {
     let mut u = Unstructured::new(bytes);
@@ -421,7 +303,10 @@ pub fn fit(bytes: &[u8]) {
     let Ok(params) = fit_params(&mut u, x.ncols(), y.ncols()) else {
         return;
     };
-    show("fit", &x, &y, &params);
+    let Ok(extras) = Extras::decode(&mut u, x.nrows(), x.ncols()) else {
+        return;
+    };
+    show("fit", &x, &y, &(&params, &extras));
     let FitParams {
         alpha,
         l1_ratio,
@@ -439,7 +324,8 @@ pub fn fit(bytes: &[u8]) {
         .tol(tol)
         .max_iter(max_iter)
         .solver(solver)
-        .positive(pos);
+        .positive(pos)
+        .with_extras(&extras);
     let mut warm_ok = true;
     if let Some(w) = &warm {
         warm_ok =
@@ -448,21 +334,36 @@ pub fn fit(bytes: &[u8]) {
     }
     let params_valid =
         in_range_closed_open(alpha) && unit(l1_ratio) && positive(tol) && max_iter >= 1;
-    let valid = params_valid && warm_ok && data_valid(x.view(), y.view());
-    // Known issue (solver/problem.rs, see RELIABILITY.md): the proximal
-    // solvers' power iteration starts from all ones, which can be (nearly)
-    // orthogonal to the top eigenvector (a column and its negation, one-hot
-    // pairs x and 1 − x), so the step is too long and FISTA / ISTA diverge
-    // on tame data. Only coordinate descent is held to "tame ⇒ Ok" until fixed.
+    let bad_extra = extras.first_invalid(x.nrows(), x.ncols());
+    let valid = params_valid && warm_ok && data_valid(x.view(), y.view()) && bad_extra.is_none();
     let is_tame = valid
-        && solver == Solver::CoordinateDescent
         && tame(x.view(), y.view())
         && tame_value(alpha)
+        && extras.tame()
         && warm
             .as_ref()
             .is_none_or(|w| w.weight.iter().all(|&v| tame_value(v)));
-    match estimator.fit(x.view(), y.view()) {
-        Err(e) => check_error(&e, valid, is_tame, "fit"),
+    let weights = extras.weight_array();
+    let result = match &weights {
+        Some(w) => estimator.fit_weighted(x.view(), y.view(), w.view()),
+        None => estimator.fit(x.view(), y.view()),
+    };
+    match result {
+        Err(e) => {
+            check_error(&e, valid, is_tame, "fit");
+            // The extras are checked after the hyper-parameters and the
+            // shapes of x and y (and before the warm start and x's values).
+            if params_valid
+                && shapes_checked(x.view(), y.view())
+                && let Some(name) = bad_extra
+            {
+                assert_eq!(
+                    subject(&e),
+                    name,
+                    "fit: {e:?} instead of an error about {name}"
+                );
+            }
+        }
         Ok(fit) => {
             assert!(valid, "fit accepted invalid input");
             assert_eq!(fit.model.weight.dim(), (x.ncols(), y.ncols()));
@@ -483,32 +384,24 @@ pub fn fit(bytes: &[u8]) {
                 "fit: objective {}",
                 fit.objective
             );
-            if pos {
-                assert!(fit.model.weight.iter().all(|&w| w >= 0.0));
-            }
-            // Known issue (solver/problem.rs, see RELIABILITY.md): the Gram
-            // design's ‖r‖² = ‖ỹ‖² − wᵀq − wᵀz cancels catastrophically for a
-            // warm start far from the solution, and the clamp at 0 turns
-            // the garbage into a zero gap. Skipped for such starts until fixed.
-            let far_start = warm.as_ref().is_some_and(|w| {
-                let (mean, _) = centre_and_scale(x.view(), fit_intercept, false);
-                let centred = &x - &mean;
-                let fitted = centred.dot(&w.weight);
-                fitted.iter().map(|v| v * v).sum::<f64>()
-                    > 1e6 * (centred_y_norm2(y.view(), fit_intercept) * x.nrows() as f64)
-                        + f64::MIN_POSITIVE
-            });
-            if fit.converged && !far_start {
-                check_converged(
-                    x.view(),
-                    y.view(),
+            let general = General {
+                x: x.view(),
+                y: y.view(),
+                extras: &extras,
+                fit_intercept,
+                standardize,
+                positive: pos,
+            };
+            general.check_bounds(fit.model.weight.view(), "fit");
+            if fit.converged {
+                general.check_converged(
                     &fit.model,
                     fit.duality_gap,
                     tol,
                     alpha,
                     l1_ratio,
-                    fit_intercept,
-                    standardize,
+                    Some(fit.objective),
+                    is_tame,
                     "fit",
                 );
             }
@@ -519,8 +412,48 @@ pub fn fit(bytes: &[u8]) {
                     "fit: non-finite predictions on tame data"
                 );
             }
+            // A weight of 0 is the same as leaving the row out.
+            if let (Some(w), true, true) = (&weights, is_tame, fit.converged) {
+                let kept: Vec<usize> = (0..w.len()).filter(|&i| w[i] != 0.0).collect();
+                if kept.len() < w.len() {
+                    let (xk, yk) = (x.select(Axis(0), &kept), y.select(Axis(0), &kept));
+                    let wk = w.select(Axis(0), &kept);
+                    let dropped = estimator
+                        .fit_weighted(xk.view(), yk.view(), wk.view())
+                        .expect("tame, valid input without its zero-weight rows");
+                    if dropped.converged {
+                        // Rounding: in L (relative to L(0)) and in x·W (relative
+                        // to the size of its terms, which can cancel).
+                        let slack = 1e-9 * general.unit();
+                        let (_, size_a) = general.objective(&fit.model, alpha, l1_ratio);
+                        let (_, size_b) = general.objective(&dropped.model, alpha, l1_ratio);
+                        let dist = general.fitted_distance(&fit.model, &dropped.model);
+                        let bound = (2.0 * (fit.duality_gap + slack)).sqrt()
+                            + (2.0 * (dropped.duality_gap + slack)).sqrt()
+                            + 1e-9 * (size_a.sqrt() + size_b.sqrt());
+                        assert!(
+                            dist <= bound * (1.0 + 1e-6) + 1e-300,
+                            "fit: zero-weight rows dropped moves the fitted values by {dist:e} \
+                             > {bound:e} (gaps {:e}, {:e})",
+                            fit.duality_gap,
+                            dropped.duality_gap
+                        );
+                    }
+                }
+            }
         }
     }
+}
+
+/// What `check::xy_shapes` accepts: `x` non-empty, `y` non-empty and
+/// finite, the same rows (`x`'s values are checked later).
+fn shapes_checked(x: ArrayView2<f64>, y: ArrayView2<f64>) -> bool {
+    x.nrows() > 0
+        && x.ncols() > 0
+        && y.nrows() > 0
+        && y.ncols() > 0
+        && y.nrows() == x.nrows()
+        && y.iter().all(|v| v.is_finite())
 }
 
 #[derive(Debug)]
@@ -726,14 +659,22 @@ fn train_params(u: &mut Unstructured, p: usize, k: usize) -> AResult<TrainParams
     Ok((model, loss, config, stop_at))
 }
 
-/// [`ElasticNetPath::fit`] on the automatic grid or given alphas.
+/// [`ElasticNetPath::fit`] or [`ElasticNetPath::fit_weighted`] on the
+/// automatic grid or given alphas, with penalty factors, bounds,
+/// `positive` and the relaxed fits.
 pub fn path(bytes: &[u8]) {
     let mut u = Unstructured::new(bytes);
     let Ok((x, y)) = data(&mut u) else { return };
     let Ok(settings) = path_settings(&mut u) else {
         return;
     };
-    show("path", &x, &y, &settings);
+    let Ok(extras) = Extras::decode(&mut u, x.nrows(), x.ncols()) else {
+        return;
+    };
+    let Ok(relax) = relax_settings(&mut u) else {
+        return;
+    };
+    show("path", &x, &y, &(&settings, &extras, &relax));
     let PathSettings {
         l1_ratio,
         n_alphas,
@@ -745,6 +686,11 @@ pub fn path(bytes: &[u8]) {
         max_iter,
         screening,
     } = settings;
+    let RelaxSettings {
+        relax,
+        gamma,
+        positive: pos,
+    } = relax;
     let mut builder = ElasticNetPath::new(l1_ratio)
         .n_alphas(n_alphas)
         .eps(eps)
@@ -752,7 +698,10 @@ pub fn path(bytes: &[u8]) {
         .standardize(standardize)
         .tol(tol)
         .max_iter(max_iter)
-        .screening(screening);
+        .screening(screening)
+        .positive(pos)
+        .relax(relax)
+        .with_extras(&extras);
     if let Some(a) = &alphas {
         builder = builder.alphas(a.clone());
     }
@@ -765,15 +714,34 @@ pub fn path(bytes: &[u8]) {
             .is_none_or(|a| !a.is_empty() && a.iter().all(|&v| in_range_closed_open(v)))
         && positive(tol)
         && max_iter >= 1;
-    let valid = params_valid && data_valid(x.view(), y.view());
+    let bad_extra = extras.first_invalid(x.nrows(), x.ncols());
+    let valid = params_valid && data_valid(x.view(), y.view()) && bad_extra.is_none();
     let is_tame = valid
         && tame(x.view(), y.view())
+        && extras.tame()
         && eps >= TINY
         && alphas
             .as_ref()
             .is_none_or(|a| a.iter().all(|&v| tame_value(v)));
-    match builder.fit(x.view(), y.view()) {
-        Err(e) => check_error(&e, valid, is_tame, "path"),
+    let weights = extras.weight_array();
+    let result = match &weights {
+        Some(w) => builder.fit_weighted(x.view(), y.view(), w.view()),
+        None => builder.fit(x.view(), y.view()),
+    };
+    match result {
+        Err(e) => {
+            check_error(&e, valid, is_tame, "path");
+            if params_valid
+                && shapes_checked(x.view(), y.view())
+                && let Some(name) = bad_extra
+            {
+                assert_eq!(
+                    subject(&e),
+                    name,
+                    "path: {e:?} instead of an error about {name}"
+                );
+            }
+        }
         Ok(path) => {
             assert!(valid, "path accepted invalid input");
             let n = alphas.as_ref().map_or(n_alphas, Vec::len);
@@ -804,37 +772,177 @@ pub fn path(bytes: &[u8]) {
                 path.duality_gaps
             );
             assert!(path.n_iter.iter().all(|&i| i <= max_iter));
+            let general = General {
+                x: x.view(),
+                y: y.view(),
+                extras: &extras,
+                fit_intercept,
+                standardize,
+                positive: pos,
+            };
+            let penalized = |j: usize| extras.factor.as_ref().is_none_or(|v| v[j] > 0.0);
             // Below 1e-3 the grid is placed as for 1e-3 (glmnet's rule), so
             // its first point is not alpha_max of this l1_ratio.
             // On tame data only: a constant column near 1e-286 centres to
             // rounding noise near 1e-301 (F11) whose squares underflow, and
             // its coefficient at alpha_max need not be 0.
-            if alphas.is_none() && l1_ratio >= elasticnet::RIDGE_GRID_L1_RATIO && is_tame {
-                assert_eq!(
-                    path.n_nonzero(0),
-                    0,
-                    "path: non-zero coefficients at alpha_max = {}",
-                    path.alphas[0]
-                );
+            let at_alpha_max =
+                alphas.is_none() && l1_ratio >= elasticnet::RIDGE_GRID_L1_RATIO && is_tame;
+            if at_alpha_max {
+                let first = path.coefs.index_axis(Axis(0), 0);
+                for j in (0..p).filter(|&j| penalized(j)) {
+                    assert!(
+                        first.row(j).iter().all(|&w| w == 0.0),
+                        "path: penalized coefficient {j} = {} at alpha_max = {}",
+                        first.row(j),
+                        path.alphas[0]
+                    );
+                }
             }
             for i in 0..n {
+                general.check_bounds(path.coefs.index_axis(Axis(0), i), "path");
                 if path.converged[i] {
-                    check_converged(
-                        x.view(),
-                        y.view(),
+                    general.check_converged(
                         &path.model(i),
                         path.duality_gaps[i],
                         tol,
                         path.alphas[i],
                         l1_ratio,
-                        fit_intercept,
-                        standardize,
+                        None,
+                        is_tame,
                         "path",
+                    );
+                }
+            }
+            check_relaxed(&path, &general, relax, gamma, tol);
+            // ElasticNet at the path's alpha_max: zeros on the penalized
+            // features too.
+            if at_alpha_max {
+                let estimator = ElasticNet::new(path.alphas[0], l1_ratio)
+                    .fit_intercept(fit_intercept)
+                    .standardize(standardize)
+                    .tol(tol)
+                    .max_iter(max_iter)
+                    .positive(pos)
+                    .with_extras(&extras);
+                let fit = match &weights {
+                    Some(w) => estimator.fit_weighted(x.view(), y.view(), w.view()),
+                    None => estimator.fit(x.view(), y.view()),
+                }
+                .expect("tame, valid input");
+                for j in (0..p).filter(|&j| penalized(j)) {
+                    assert!(
+                        fit.model.weight.row(j).iter().all(|&w| w == 0.0),
+                        "path: ElasticNet at alpha_max = {}: penalized coefficient {j} = {}",
+                        path.alphas[0],
+                        fit.model.weight.row(j)
                     );
                 }
             }
         }
     }
+}
+
+/// The relaxed fits of a path (or their absence): finite, zero outside the
+/// support of the penalized fit, within the bounds, certified when
+/// converged (least squares on the support is no worse than the penalized
+/// fit's own data term, up to the tolerance), and blended by
+/// `relaxed_model` as documented.
+fn check_relaxed(
+    path: &elasticnet::Path<f64>,
+    general: &General,
+    relax: bool,
+    gamma: f64,
+    tol: f64,
+) {
+    let gamma_ok = unit(gamma);
+    let Some(relaxed) = &path.relaxed else {
+        assert!(!relax, "path: relax(true) but no relaxed fits");
+        match path.relaxed_model(0, gamma) {
+            Err(e) => {
+                let want = if gamma_ok { "relax" } else { "gamma" };
+                assert!(
+                    matches!(e, Error::InvalidParameter { name, .. } if name == want),
+                    "path: relaxed_model without relax gave {e:?}"
+                );
+            }
+            Ok(_) => panic!("path: relaxed_model without relax(true)"),
+        }
+        return;
+    };
+    assert!(relax, "path: relaxed fits without relax(true)");
+    assert_eq!(relaxed.coefs.dim(), path.coefs.dim());
+    assert_eq!(relaxed.intercepts.dim(), path.intercepts.dim());
+    assert_eq!(relaxed.converged.len(), path.len());
+    assert!(
+        relaxed
+            .coefs
+            .iter()
+            .chain(relaxed.intercepts.iter())
+            .all(|v| v.is_finite()),
+        "path: non-finite relaxed fits"
+    );
+    let unit_y = general.unit();
+    for i in 0..path.len() {
+        let pen = path.coefs.index_axis(Axis(0), i);
+        let refit = relaxed.coefs.index_axis(Axis(0), i);
+        for (a, b) in pen.iter().zip(refit.iter()) {
+            assert!(
+                *a != 0.0 || *b == 0.0,
+                "path: relaxed coefficient {b} outside the support at alpha {i}"
+            );
+        }
+        general.check_bounds(refit, "path (relaxed)");
+        let model = path.model(i);
+        let refit_model =
+            LinearModel::from_parameters(refit.to_owned(), relaxed.intercepts.row(i).to_owned());
+        if relaxed.converged[i] && unit_y.is_finite() {
+            let (ls, size) = general.objective(&refit_model, 0.0, 1.0);
+            let (pen_ls, pen_size) = general.objective(&model, 0.0, 1.0);
+            let slack = 1e-9 * (unit_y + size + pen_size);
+            if ls.is_finite() && pen_ls.is_finite() {
+                assert!(
+                    ls <= pen_ls + tol * unit_y * (1.0 + 1e-9) + slack,
+                    "path: converged relaxed fit at alpha {i} has squared error {ls} > \
+                     the penalized fit's {pen_ls} + tol·Σω(y − ȳ)²"
+                );
+            }
+        }
+        assert!(
+            same_bits(&path.relaxed_model(i, 1.0).expect("gamma 1"), &model),
+            "path: relaxed_model(i, 1) is not model(i)"
+        );
+        assert!(
+            same_bits(&path.relaxed_model(i, 0.0).expect("gamma 0"), &refit_model),
+            "path: relaxed_model(i, 0) is not the refit"
+        );
+        match path.relaxed_model(i, gamma) {
+            Ok(blend) => {
+                assert!(gamma_ok, "path: relaxed_model accepted gamma {gamma}");
+                assert!(blend.is_finite(), "path: non-finite relaxed model");
+            }
+            Err(e) => {
+                assert!(!gamma_ok, "path: relaxed_model({i}, {gamma}) failed: {e:?}");
+                assert_eq!(subject(&e), "gamma");
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+struct RelaxSettings {
+    relax: bool,
+    gamma: f64,
+    positive: bool,
+}
+
+/// `relax`, a `gamma` for `relaxed_model` and `positive` (0 bytes: none).
+fn relax_settings(u: &mut Unstructured) -> AResult<RelaxSettings> {
+    Ok(RelaxSettings {
+        relax: u.int_in_range(0..=1u8)? == 1,
+        gamma: ratio(u)?,
+        positive: u.int_in_range(0..=3u8)? == 1,
+    })
 }
 
 #[derive(Debug)]
@@ -882,14 +990,21 @@ fn path_settings(u: &mut Unstructured) -> AResult<PathSettings> {
     })
 }
 
-/// [`ElasticNetCv::fit`] with seeded or given folds.
+/// [`ElasticNetCv::fit`] or [`ElasticNetCv::fit_weighted`] with seeded or
+/// given folds, penalty factors, bounds, `positive` and the relaxed lasso.
 pub fn cv(bytes: &[u8]) {
     let mut u = Unstructured::new(bytes);
     let Ok((x, y)) = data(&mut u) else { return };
     let Ok(settings) = cv_settings(&mut u, x.nrows()) else {
         return;
     };
-    show("cv", &x, &y, &settings);
+    let Ok(extras) = Extras::decode(&mut u, x.nrows(), x.ncols()) else {
+        return;
+    };
+    let Ok((gammas, pos)) = gamma_settings(&mut u) else {
+        return;
+    };
+    show("cv", &x, &y, &(&settings, &extras, &gammas, pos));
     let CvSettings {
         l1_ratios,
         n_alphas,
@@ -911,9 +1026,14 @@ pub fn cv(bytes: &[u8]) {
         .fit_intercept(fit_intercept)
         .standardize(standardize)
         .tol(tol)
-        .max_iter(max_iter);
+        .max_iter(max_iter)
+        .positive(pos)
+        .with_extras(&extras);
     if let Some(ids) = &fold_ids {
         builder = builder.fold_ids(ids.clone());
+    }
+    if let Some(g) = &gammas {
+        builder = builder.relax(g.clone());
     }
     let m = x.nrows();
     let folds_ok = match &fold_ids {
@@ -925,17 +1045,74 @@ pub fn cv(bytes: &[u8]) {
         }
         None => folds >= 2 && folds <= m,
     };
+    let gammas_ok = gammas
+        .as_ref()
+        .is_none_or(|g| !g.is_empty() && g.iter().all(|&v| unit(v)));
     let params_valid = !l1_ratios.is_empty()
         && l1_ratios.iter().all(|&r| unit(r))
         && n_alphas >= 1
         && eps > 0.0
         && eps <= 1.0
         && positive(tol)
-        && max_iter >= 1;
-    let valid = params_valid && folds_ok && data_valid(x.view(), y.view());
-    let is_tame = valid && tame(x.view(), y.view()) && eps >= TINY;
-    match builder.fit(x.view(), y.view()) {
-        Err(e) => check_error(&e, valid, is_tame, "cv"),
+        && max_iter >= 1
+        && gammas_ok;
+    let bad_extra = extras.first_invalid(m, x.ncols());
+    // With weights, every fold and its complement need a positive total
+    // weight: known for given folds; for seeded ones only possible to
+    // miss when some weight is 0.
+    let (fold_weights_ok, fold_weights_unknown) = match (&extras.weights, &fold_ids) {
+        (Some(w), Some(ids)) if bad_extra.is_none() && folds_ok => {
+            let ok = ids.iter().all(|&f| {
+                let (mut inside, mut outside) = (false, false);
+                for (i, &g) in ids.iter().enumerate() {
+                    if w[i] > 0.0 {
+                        if g == f {
+                            inside = true;
+                        } else {
+                            outside = true;
+                        }
+                    }
+                }
+                inside && outside
+            });
+            (ok, false)
+        }
+        (Some(w), None) => (true, w.contains(&0.0)),
+        _ => (true, false),
+    };
+    let valid = params_valid
+        && folds_ok
+        && data_valid(x.view(), y.view())
+        && bad_extra.is_none()
+        && fold_weights_ok;
+    let is_tame =
+        valid && tame(x.view(), y.view()) && eps >= TINY && extras.tame() && !fold_weights_unknown;
+    let weights = extras.weight_array();
+    let result = match &weights {
+        Some(w) => builder.fit_weighted(x.view(), y.view(), w.view()),
+        None => builder.fit(x.view(), y.view()),
+    };
+    match result {
+        Err(Error::InvalidParameter {
+            name: "sample_weight",
+            ..
+        }) if fold_weights_unknown && valid => {}
+        Err(e) => {
+            check_error(&e, valid, is_tame, "cv");
+            // The extras are checked after the hyper-parameters (folds ≥ 2
+            // without fold_ids) and the shapes of x and y.
+            let early_ok = params_valid && (fold_ids.is_some() || folds >= 2);
+            if early_ok
+                && shapes_checked(x.view(), y.view())
+                && let Some(name) = bad_extra
+            {
+                assert_eq!(
+                    subject(&e),
+                    name,
+                    "cv: {e:?} instead of an error about {name}"
+                );
+            }
+        }
         Ok(cv) => {
             assert!(valid, "cv accepted invalid input");
             let r = l1_ratios.len();
@@ -958,8 +1135,97 @@ pub fn cv(bytes: &[u8]) {
             assert!(cv.alpha_1se >= cv.alpha_min);
             assert!(cv.fit.model.is_finite());
             assert!(cv.fit.objective.is_finite() && cv.fit.duality_gap.is_finite());
+            let general = General {
+                x: x.view(),
+                y: y.view(),
+                extras: &extras,
+                fit_intercept,
+                standardize,
+                positive: pos,
+            };
+            general.check_bounds(cv.fit.model.weight.view(), "cv");
+            if cv.fit.converged {
+                general.check_converged(
+                    &cv.fit.model,
+                    cv.fit.duality_gap,
+                    tol,
+                    cv.alpha_min,
+                    cv.l1_ratio,
+                    Some(cv.fit.objective),
+                    is_tame,
+                    "cv",
+                );
+            }
+            match (&gammas, &cv.relaxed) {
+                (None, None) => {}
+                (Some(g), Some(relaxed)) => {
+                    let dim = (g.len(), r, n_alphas);
+                    assert_eq!(relaxed.gammas, *g);
+                    assert_eq!(relaxed.mse_mean.dim(), dim);
+                    assert_eq!(relaxed.mse_se.dim(), dim);
+                    assert!(
+                        relaxed
+                            .mse_mean
+                            .iter()
+                            .chain(relaxed.mse_se.iter())
+                            .all(|v| v.is_finite() && *v >= 0.0),
+                        "cv: non-finite relaxed scores"
+                    );
+                    assert!(g.contains(&relaxed.gamma));
+                    let rr = l1_ratios
+                        .iter()
+                        .position(|&v| v == relaxed.l1_ratio)
+                        .expect("the relaxed l1_ratio is a candidate");
+                    assert!(cv.alphas.row(rr).iter().any(|&a| a == relaxed.alpha));
+                    assert!(relaxed.model.is_finite(), "cv: non-finite relaxed model");
+                    assert_eq!(relaxed.model.weight.dim(), (x.ncols(), y.ncols()));
+                    // The blend of two points within the bounds, up to the
+                    // rounding of gamma·a + (1 − gamma)·b.
+                    for (j, row) in relaxed.model.weight.axis_iter(Axis(0)).enumerate() {
+                        let (lo, hi) = extras
+                            .bounds
+                            .as_ref()
+                            .map_or((f64::NEG_INFINITY, f64::INFINITY), |(l, h)| (l[j], h[j]));
+                        let lo = if pos { lo.max(0.0) } else { lo };
+                        for &w in &row {
+                            assert!(
+                                w >= lo - 4.0 * f64::EPSILON * lo.abs()
+                                    && w <= hi + 4.0 * f64::EPSILON * hi.abs(),
+                                "cv: relaxed coefficient {j} = {w:e} outside [{lo:e}, {hi:e}]"
+                            );
+                        }
+                    }
+                    // The row of gamma = 1 is the plain scores.
+                    if let Some(one) = g.iter().position(|&v| v == 1.0) {
+                        assert!(
+                            relaxed.mse_mean.index_axis(Axis(0), one) == cv.mse_mean,
+                            "cv: relaxed scores at gamma 1 {} differ from {}",
+                            relaxed.mse_mean.index_axis(Axis(0), one),
+                            cv.mse_mean
+                        );
+                    }
+                }
+                (g, rel) => panic!(
+                    "cv: gammas {g:?} but relaxed {}",
+                    if rel.is_some() { "present" } else { "absent" }
+                ),
+            }
         }
     }
+}
+
+/// The relaxed lasso's gammas (none, valid ones, or a bad or empty list)
+/// and `positive` (0 bytes: none of them).
+fn gamma_settings(u: &mut Unstructured) -> AResult<(Option<Vec<f64>>, bool)> {
+    let gammas = match u.int_in_range(0..=3u8)? {
+        0 => None,
+        1 => Some(vec![0.0, 0.25, 0.5, 0.75, 1.0]),
+        _ => {
+            let n = u.int_in_range(0..=4)?;
+            Some((0..n).map(|_| ratio(u)).collect::<AResult<Vec<f64>>>()?)
+        }
+    };
+    Ok((gammas, u.int_in_range(0..=3u8)? == 1))
 }
 
 #[derive(Debug)]

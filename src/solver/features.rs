@@ -346,6 +346,26 @@ impl<F: Float> FeatureSettings<F> {
         Ok(())
     }
 
+    /// Clips original-scale coefficients (`weight`, one row per feature) to
+    /// the bounds, and to `≥ 0` with `positive`. The solvers clip on the
+    /// kernel scale, `loⱼ·sⱼ ≤ wⱼ ≤ hiⱼ·sⱼ`, and `Wⱼ = wⱼ/sⱼ` can round to
+    /// just outside `[loⱼ, hiⱼ]` (by an ulp, more when `hiⱼ·sⱼ` is
+    /// subnormal); the bounds are promised on the original scale.
+    pub fn clip<'a>(&self, weight: impl Into<ndarray::ArrayViewMut2<'a, F>>) {
+        if self.lower.is_none() && self.upper.is_none() && !self.positive {
+            return;
+        }
+        let mut weight = weight.into();
+        for (j, mut row) in weight.axis_iter_mut(Axis(0)).enumerate() {
+            let mut lo = self.lower.as_ref().map_or(F::neg_infinity(), |l| l[j]);
+            if self.positive {
+                lo = lo.max(F::zero());
+            }
+            let hi = self.upper.as_ref().map_or(F::infinity(), |h| h[j]);
+            row.mapv_inplace(|w| w.max(lo).min(hi));
+        }
+    }
+
     /// The kernel-scale [`FeaturePenalty`] for `problem`.
     pub fn build(&self, problem: &Problem<F>) -> FeaturePenalty<F> {
         FeaturePenalty::new(

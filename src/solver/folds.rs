@@ -98,6 +98,14 @@ impl<F: Float> FoldSums<F> {
             self.by.row_mut(row).into_slice().expect("standard layout"),
             self.sy.as_slice_mut().expect("contiguous"),
         );
+        if w == F::zero() {
+            // Rows of weight 0 take no part in the constant-column test.
+            self.filled += 1;
+            if self.filled == CHUNK {
+                self.flush();
+            }
+            return;
+        }
         let first = self.first.get_or_insert_with(|| x.to_owned());
         let spread = self.spread.as_slice_mut().expect("contiguous");
         match x.as_slice() {
@@ -180,6 +188,13 @@ pub(crate) fn training_problems<F: Float>(
 ) -> Option<(Vec<Problem<F>>, Problem<F>)> {
     let (m, p) = x.dim();
     let k = y.ncols();
+    // Only the weights' ratios matter: divided by the largest, huge or
+    // subnormal weights can neither overflow nor lose precision in the sums.
+    let scaled = sample_weight.map(|w| {
+        let big = w.iter().fold(F::zero(), |a, &v| a.max(v));
+        w.mapv(|v| v / big)
+    });
+    let sample_weight = scaled.as_ref().map(|w| w.view());
     let mut rows_in = vec![0usize; n_folds];
     for &f in fold_of {
         rows_in[f] += 1;
@@ -188,7 +203,12 @@ pub(crate) fn training_problems<F: Float>(
         return None;
     }
     let mut max_abs = Array1::<F>::zeros(p);
-    for row in x.rows() {
+    for (_, row) in x
+        .rows()
+        .into_iter()
+        .enumerate()
+        .filter(|&(i, _)| sample_weight.is_none_or(|w| w[i] != F::zero()))
+    {
         Zip::from(&mut max_abs)
             .and(&row)
             .for_each(|a, &v| *a = a.max(v.abs()));
@@ -302,7 +322,7 @@ fn training_problem<F: Float>(
     // as the mean, as `Problem::new` gives them.
     for j in (0..p).filter(|_| fit_intercept) {
         let mut value = None;
-        let constant = train().filter(|s| s.rows > 0).all(|s| {
+        let constant = train().filter(|s| s.first.is_some()).all(|s| {
             let f0 = s.first.as_ref().map_or(F::zero(), |r| r[j]);
             let same = s.spread[j] == F::zero() && value.is_none_or(|v| v == f0);
             value.get_or_insert(f0);

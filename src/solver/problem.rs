@@ -627,24 +627,38 @@ fn one_pass_column_means<F: Float>(x: ArrayView2<F>, weights: Option<ArrayView1<
     if m == 0 {
         return mean;
     }
-    let first = x.row(0).to_owned();
+    // The first row that counts (rows of weight 0 take no part in the
+    // constant-column test: a weight of 0 is leaving the row out).
+    let first_row = (0..m)
+        .find(|&i| weights.is_none_or(|w| w[i] != F::zero()))
+        .unwrap_or(0);
+    let first = x.row(first_row).to_owned();
     let first = first.as_slice().expect("contiguous");
     // Σᵢ|xᵢⱼ − x₀ⱼ|: 0 exactly for a constant column (NaN for a NaN one).
     let mut spread = vec![F::zero(); p];
     for (i, row) in x.rows().into_iter().enumerate() {
         let c = weights.map_or(F::one(), |w| w[i]) * inv_m;
         let acc = mean.as_slice_mut().expect("contiguous");
+        let counts = c != F::zero();
         match row.as_slice() {
-            Some(row) => {
+            Some(row) if counts => {
                 for j in 0..p {
                     acc[j] += row[j] * c;
                     spread[j] += (row[j] - first[j]).abs();
                 }
             }
+            Some(row) => {
+                // Weight 0: only NaN or infinity (0·v non-finite) shows.
+                for j in 0..p {
+                    acc[j] += row[j] * c;
+                }
+            }
             None => {
                 for (j, &v) in row.iter().enumerate() {
                     acc[j] += v * c;
-                    spread[j] += (v - first[j]).abs();
+                    if counts {
+                        spread[j] += (v - first[j]).abs();
+                    }
                 }
             }
         }
