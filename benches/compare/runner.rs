@@ -8,7 +8,7 @@
 //! ```
 //!
 //! `DIR` holds `x.f64` (row-major, little-endian), `y.f64` and `shape.txt`
-//! (`m p`). TASK is `fit`, `path` (100 alphas), `cv` (5 folds over the
+//! (`m p`), and `folds.txt` (the fold of each row, for `cv`). TASK is `fit`, `path` (100 alphas), `cv` (5 folds over the
 //! 100-alpha path), `epoch` / `epoch32` (one full-batch epoch of `train` in
 //! f64 / f32) or `stream` (one pass summing `x`, the memory-bandwidth floor
 //! of an epoch). OUT receives the coefficients of the last run (`fit`: p
@@ -136,10 +136,16 @@ fn main() -> elasticnet::Result<()> {
                 );
             }
             "cv" => {
+                // The folds the script gave scikit-learn (PredefinedSplit).
+                let fold_ids: Vec<usize> = std::fs::read_to_string(dir.join("folds.txt"))
+                    .expect("folds.txt")
+                    .split_whitespace()
+                    .map(|v| v.parse().expect("a fold number"))
+                    .collect();
                 let cv = pool.install(|| {
                     ElasticNetCv::new()
                         .l1_ratios(vec![l1_ratio])
-                        .folds(5)
+                        .fold_ids(fold_ids.clone())
                         .tol(tol)
                         .max_iter(100_000)
                         .fit(x.view(), y.view())
