@@ -333,7 +333,23 @@ impl<F: Float> ElasticNet<F> {
                 .for_each(|v, &lo, &hi| *v = v.max(lo).min(hi));
         }
         let pen = Penalty::from_alpha(self.alpha, self.l1_ratio, x.nrows(), &features);
-        let solutions = solve_targets(&problem, &mut w, &pen, &self.options());
+        let opts = self.options();
+        // Started from the null fit at or above alpha_max: that is the
+        // solution, and no sweep may move it (F24, see `null_solution`).
+        let from_null = self.warm_start.is_none() && features.factor.iter().any(|v| v.is_zero());
+        let at_null: Option<Vec<_>> = from_null
+            .then(|| {
+                (0..n_targets)
+                    .map(|l| {
+                        crate::path::null_solution(&problem, &features, l, w[l].view(), &pen, &opts)
+                    })
+                    .collect()
+            })
+            .flatten();
+        let solutions = match at_null {
+            Some(solutions) => solutions,
+            None => solve_targets(&problem, &mut w, &pen, &opts),
+        };
         let mut fit = Fit::from_solutions(&problem, &w, &solutions)?;
         self.features.clip(&mut fit.model.weight);
         Ok(fit)
