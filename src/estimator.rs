@@ -325,12 +325,23 @@ impl<F: Float> ElasticNet<F> {
                 .collect(),
         };
         // Start feasible: the duality gap only certifies points inside the
-        // bounds, and FISTA checks it before its first step.
+        // bounds, and FISTA checks it before its first step. A column the
+        // solvers cannot see (‖x̃ⱼ‖² = 0: constant, or squares that
+        // underflow) starts at 0, as coordinate descent would set it: a
+        // warm-start value there is invisible to the Gram design's ‖r‖²
+        // and the proximal solvers never move it (F26).
         for wl in &mut w {
             ndarray::Zip::from(wl)
                 .and(&features.lower)
                 .and(&features.upper)
-                .for_each(|v, &lo, &hi| *v = v.max(lo).min(hi));
+                .and(&problem.col_norm2)
+                .for_each(|v, &lo, &hi, &norm2| {
+                    *v = if norm2 == F::zero() {
+                        F::zero()
+                    } else {
+                        v.max(lo).min(hi)
+                    }
+                });
         }
         let pen = Penalty::from_alpha(self.alpha, self.l1_ratio, x.nrows(), &features);
         let opts = self.options();

@@ -1337,3 +1337,103 @@ fn regression_alpha_max_with_bounded_unpenalized_features() {
     let first = path.coefs.index_axis(Axis(0), 0);
     assert!(first[[2, 0]] == 0.0 && first[[4, 0]] == 0.0, "{first}");
 }
+
+/// fuzz `fit` (F26), in `src/estimator.rs`: a warm start on a column whose
+/// squares underflow (`x ≈ 1e-167`, so `‖x̃ⱼ‖² = 0` in the Gram matrix)
+/// was kept by FISTA, which never moves a coordinate it cannot see, and
+/// the Gram design's `‖r‖²` could not see it either: with `y ≈ 1e-166`
+/// (`‖ỹ‖² = 0` too) the fit was certified `converged` with a zero gap at
+/// `L = 2.7e119`. Such columns now start at 0, as coordinate descent sets
+/// them.
+#[test]
+fn regression_warm_start_on_an_invisible_column_is_not_certified() {
+    let x = array![
+        [
+            -2.563476562499999e-168,
+            -3.051757812499999e-170,
+            -3.0517578125000003e40,
+            -3.0517578125e-14,
+            -7.8125e-5
+        ],
+        [
+            -9.524841308593746e-166,
+            -3.051757812499999e-170,
+            2.9315185546875004e44,
+            7.825927734375e-10,
+            -0.00029876708984375003
+        ],
+        [
+            -2.355957031249999e-167,
+            3.2882690429687486e-166,
+            -3.0792236328125004e43,
+            -3.1005859375e-11,
+            -3.0517578125e-7
+        ],
+        [
+            0.0,
+            -3.115844726562499e-167,
+            -3.4271240234375002e44,
+            4.765625e-10,
+            0.00290618896484375
+        ],
+        [
+            -3.051757812499999e-170,
+            4.1043090820312486e-166,
+            3.5461425781250003e44,
+            -9.185791015625e-12,
+            0.00187469482421875
+        ],
+        [
+            -3.009033203124999e-167,
+            -3.054809570312499e-167,
+            7.690429687500001e42,
+            -2.3559570312500003e-11,
+            -5.0659179687500004e-5
+        ],
+        [
+            -6.317138671874997e-168,
+            -3.051757812499999e-170,
+            2.733154296875e44,
+            1.861572265625e-12,
+            -0.005374755859375
+        ]
+    ];
+    let y = array![
+        3.3590698242187486e-166,
+        -3.079223632812499e-167,
+        -5.3100585937499984e-166,
+        -3.051757812499999e-170,
+        -3.051757812499999e-170,
+        -2.3468017578124992e-167,
+        2.733154296874999e-166
+    ]
+    .insert_axis(Axis(1));
+    let warm = LinearModel::from_parameters(
+        array![
+            [7.028198242187504e223],
+            [-1.2207031250000007e221],
+            [-3.051757812500002e220],
+            [-9.124755859375005e222],
+            [-3.051757812500002e220]
+        ],
+        array![0.0],
+    );
+    let result = ElasticNet::lasso(0.0)
+        .solver(Solver::Fista)
+        .positive(true)
+        .max_iter(69)
+        .warm_start(&warm)
+        .fit(x.view(), y.view());
+    let Ok(fit) = result else { return }; // NonFiniteSolution would be fine
+    let spec = Spec {
+        positive: true,
+        ..spec(0.0, 1.0, true, false)
+    };
+    let value = common::objective(x.view(), y.view(), &fit.model, &spec);
+    let zero = common::objective(x.view(), y.view(), &LinearModel::zeros(5, 1), &spec);
+    assert!(
+        !fit.converged || value <= zero + fit.duality_gap + 1e-300,
+        "converged at L = {value} > L(0) + gap = {zero} + {}",
+        fit.duality_gap
+    );
+}
