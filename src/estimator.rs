@@ -333,15 +333,42 @@ impl<F: Float> ElasticNet<F> {
                 .collect(),
         };
         // Start feasible: the duality gap only certifies points inside the
-        // bounds, and FISTA checks it before its first step.
+        // bounds, and FISTA checks it before its first step. A column the
+        // solvers cannot see (‖x̃ⱼ‖² = 0: constant, or squares that
+        // underflow) starts at 0, as coordinate descent would set it: a
+        // warm-start value there is invisible to the Gram design's ‖r‖²
+        // and the proximal solvers never move it (F26).
         for wl in &mut w {
             ndarray::Zip::from(wl)
                 .and(&features.lower)
                 .and(&features.upper)
-                .for_each(|v, &lo, &hi| *v = v.max(lo).min(hi));
+                .and(&problem.col_norm2)
+                .for_each(|v, &lo, &hi, &norm2| {
+                    *v = if norm2 == F::zero() {
+                        F::zero()
+                    } else {
+                        v.max(lo).min(hi)
+                    }
+                });
         }
         let pen = Penalty::from_alpha(self.alpha, self.l1_ratio, problem.n_samples, &features);
-        let solutions = solve_targets(problem, &mut w, &pen, &self.options());
+        let opts = self.options();
+        // Started from the null fit at or above alpha_max: that is the
+        // solution, and no sweep may move it (F24, see `null_solution`).
+        let from_null = self.warm_start.is_none() && features.factor.iter().any(|v| v.is_zero());
+        let at_null: Option<Vec<_>> = from_null
+            .then(|| {
+                (0..n_targets)
+                    .map(|l| {
+                        crate::path::null_solution(problem, &features, l, w[l].view(), &pen, &opts)
+                    })
+                    .collect()
+            })
+            .flatten();
+        let solutions = match at_null {
+            Some(solutions) => solutions,
+            None => solve_targets(problem, &mut w, &pen, &opts),
+        };
         let mut fit = Fit::from_solutions(problem, &w, &solutions)?;
         self.features.clip(&mut fit.model.weight);
         Ok(fit)

@@ -345,9 +345,16 @@ impl<F: Float> ElasticNetPath<F> {
         let mut z = problem.correlations(target, w.view()).z;
         let mut l1_prev = max_score(&z, features);
         let mut out: Vec<PathPoint<F>> = Vec::with_capacity(alphas.len());
+        let unpenalized = features.factor.iter().any(|&v| v == F::zero());
         for &alpha in alphas {
             let pen = Penalty::from_alpha(alpha, self.l1_ratio, n_samples, features);
-            let solution = if pen.l1_reg > F::zero() {
+            let at_null = unpenalized
+                .then(|| null_solution(problem, features, target, w.view(), &pen, &opts))
+                .flatten();
+            let solution = if let Some(solution) = at_null {
+                l1_prev = pen.l1_reg;
+                solution
+            } else if pen.l1_reg > F::zero() {
                 let candidates = self.screening.then(|| {
                     let cut = pen.l1_reg + pen.l1_reg - l1_prev;
                     (0..w.len())
@@ -460,6 +467,40 @@ pub(crate) fn null_start<F: Float>(
     target: usize,
 ) -> Array1<F> {
     null_fit(problem, features, target, &null_fit_options())
+}
+
+/// `w` as the solution under `pen` without a sweep, when it is one: every
+/// penalized coordinate is 0 and satisfies its optimality condition there
+/// (`vⱼ·l1_reg ≥` its push, as [`alpha_max`] makes it at its own alpha),
+/// and the duality gap of the whole problem meets the tolerance. Then
+/// `n_iter = 0`.
+///
+/// For the null fit at or above `alpha_max` a sweep could only do harm: it
+/// re-solves the unpenalized coordinates, which moves `zⱼ` of a penalized
+/// coordinate by rounding — more than the rounding `alpha_max` allows for —
+/// and pushes it off 0 (by `1e-17` relative) at `alpha_max` itself (F24).
+pub(crate) fn null_solution<F: Float>(
+    problem: &Problem<F>,
+    features: &FeaturePenalty<F>,
+    target: usize,
+    w: ArrayView1<F>,
+    pen: &Penalty<F>,
+    opts: &Options<F>,
+) -> Option<ColumnSolution<F>> {
+    if pen.l1_reg <= F::zero() {
+        return None;
+    }
+    let (res, gap) = pen.gap(problem, target, w);
+    let at_zero = res.z.iter().enumerate().all(|(j, &zj)| {
+        let v = features.factor[j];
+        v == F::zero() || (w[j] == F::zero() && v * pen.l1_reg >= push(zj, features, j))
+    });
+    (at_zero && gap <= opts.tol * problem.yty[target]).then(|| ColumnSolution {
+        n_iter: 0,
+        converged: true,
+        gap,
+        objective: crate::solver::gap::primal(w, res.r_norm2, pen),
+    })
 }
 
 /// Settings of [`null_fit`]: independent of the path's own, so that the

@@ -1085,3 +1085,355 @@ fn regression_cv_scores_depend_only_on_weight_ratios() {
         assert_eq!(other.alpha_min, base.alpha_min);
     }
 }
+
+/// proptest `path_and_cv_with_extras_are_finite_and_within_bounds` (F24), in
+/// `src/path.rs` (`column_path`) and `src/estimator.rs`: at `alpha_max` the
+/// solver started from the null fit (the unpenalized features fitted by
+/// least squares) but still ran a sweep, which re-solved those features
+/// and moved `x̃ⱼᵀr` of the penalized feature that sets `alpha_max` past
+/// its threshold by rounding: `W₆ = 7.3e-15` instead of 0 at `alpha_max`.
+/// The null fit is now taken as it is when it already satisfies every
+/// penalized feature's condition and the tolerance (no sweep, `n_iter = 0`).
+#[test]
+fn regression_penalized_coefficients_are_exactly_zero_at_alpha_max_after_the_null_fit() {
+    let x = array![
+        [
+            0.0,
+            0.0,
+            -4.503737092832754e-7,
+            -0.0713636841350113,
+            -8.337487128631818e-9,
+            33.143658559489594,
+            5.211915352842453e-5
+        ],
+        [
+            4.5362481252855624e-5,
+            4.368498114760678e-6,
+            -4.503737092832754e-7,
+            -0.9688763215605708,
+            -7.183421179690599e-9,
+            -12.028170541683934,
+            7.874288238402872e-5
+        ],
+        [
+            5.1514657918869445e-5,
+            1.1858453722961337e-6,
+            -4.503737092832754e-7,
+            0.9982914467522753,
+            -7.398279969586049e-9,
+            50.53651822781303,
+            -0.00031527077379466114
+        ],
+        [
+            -9.586331281564662e-5,
+            -9.631304144416009e-6,
+            -4.503737092832754e-7,
+            -0.5033754484473612,
+            -7.964099094781885e-9,
+            -33.444468311720364,
+            0.00021098012777107856
+        ],
+        [
+            -7.822579166864949e-5,
+            1.2614252968024398e-6,
+            -4.503737092832754e-7,
+            0.819100900394365,
+            8.427865189064331e-9,
+            -45.24051908923145,
+            -0.0009612630197443424
+        ],
+        [
+            -4.653656804066889e-5,
+            -5.246334317183222e-6,
+            -4.503737092832754e-7,
+            0.5949167538379713,
+            -9.223721182759039e-9,
+            8.562182000414063,
+            0.0005693034396493283
+        ],
+        [
+            9.340229767023625e-5,
+            -1.788052232794253e-6,
+            -4.503737092832754e-7,
+            -0.1376439104535693,
+            6.154503304559942e-10,
+            93.4358208745664,
+            0.0001194032655124723
+        ],
+        [
+            2.6497801179160125e-5,
+            -7.570956740378023e-6,
+            -4.503737092832754e-7,
+            0.012988157328229026,
+            -8.562202262614964e-9,
+            -1.8008280187267258,
+            0.0004114268194774697
+        ],
+        [
+            7.891481540751085e-5,
+            9.386555276967615e-6,
+            -4.503737092832754e-7,
+            0.4568370240873905,
+            -6.459795330990538e-9,
+            4.739770092994699,
+            -0.0009147457071449754
+        ]
+    ];
+    let y = array![
+        0.07885748605088094,
+        -0.07052193855520719,
+        0.07113800960547502,
+        0.06918334080521936,
+        -0.04945596438832514,
+        -0.014207926854944077,
+        0.09228273550027073,
+        0.09593986626251434,
+        -0.08911399852732875
+    ]
+    .insert_axis(Axis(1));
+    let w = array![
+        2.3309249610760916,
+        0.0012622222042527741,
+        3.3531072480187083,
+        1.0,
+        0.0,
+        0.0,
+        2.0,
+        0.0,
+        0.0
+    ];
+    let factor = array![0.0, 1.0, 1.0, 0.0, 0.0, 7.538557846932708, 1.0];
+    let path = ElasticNetPath::new(0.9093887977417558)
+        .n_alphas(4)
+        .standardize(true)
+        .penalty_factor(factor.clone())
+        .fit_weighted(x.view(), y.view(), w.view())
+        .unwrap();
+    let fit = ElasticNet::new(path.alphas[0], 0.9093887977417558)
+        .standardize(true)
+        .penalty_factor(factor.clone())
+        .fit_weighted(x.view(), y.view(), w.view())
+        .unwrap();
+    for j in [1, 2, 5, 6] {
+        assert_eq!(
+            path.coefs[[0, j, 0]],
+            0.0,
+            "path: {}",
+            path.coefs.index_axis(Axis(0), 0)
+        );
+        assert_eq!(fit.model.weight[[j, 0]], 0.0, "fit: {}", fit.model.weight);
+    }
+    assert!(path.converged[0] && fit.converged);
+}
+
+/// proptest `path_and_cv_with_extras_are_finite_and_within_bounds` (F25),
+/// in `src/path.rs` (`alpha_max`, `null_fit`): when the unpenalized
+/// features are fitted iteratively — one of them bounded (here feature 3,
+/// `≤ 1`, not even binding), or their block singular — the null fit is
+/// only accurate to its relative gap `1e-10`, `alpha_max` comes from that
+/// approximate residual, and the solution at `alpha_max` (certified, gap
+/// `4e-32`) has a penalized coefficient of `−2.7e-19` (`1e-8` of the
+/// coefficients' scale).
+#[test]
+#[ignore = "open (F25): alpha_max from an iteratively fitted null model, see RELIABILITY.md"]
+fn regression_alpha_max_with_bounded_unpenalized_features() {
+    let x = array![
+        [0.0, 0.0, 0.0, 0.00024108475610525997, 12.70704585784416],
+        [
+            2.4636699223933754e-6,
+            -6.589470923945961e-6,
+            -353.54421341378264,
+            -0.00035557528506721534,
+            -83.05768617224739
+        ],
+        [
+            -8.669516371312474e-6,
+            8.961896181451944e-6,
+            -180.29741983947488,
+            0.0006728392044884515,
+            10.208532501535535
+        ],
+        [
+            -4.616161590142006e-6,
+            -9.700815515676868e-6,
+            298.46928618414773,
+            0.0005107139519172399,
+            -61.503137294123135
+        ],
+        [
+            -5.418290584355535e-6,
+            2.6270980067018015e-6,
+            -334.97043603654276,
+            0.0002019101202572224,
+            95.0934559950737
+        ],
+        [
+            -1.5050972174389161e-6,
+            -3.5910103875064856e-6,
+            915.9816757507072,
+            -0.0005165920406322898,
+            -68.4632268670511
+        ],
+        [
+            -5.4850266696303374e-6,
+            1.099457844269712e-6,
+            -740.4022706224287,
+            -0.0006632200604503036,
+            -89.92847963531213
+        ],
+        [
+            2.2104292677408883e-6,
+            -2.033373700336517e-6,
+            -942.2779802610595,
+            0.0006629018631042045,
+            24.301396367436297
+        ],
+        [
+            5.997683962158387e-6,
+            2.405429354967757e-6,
+            -487.946642938962,
+            6.152844036961297e-6,
+            -60.82682117868509
+        ],
+        [
+            5.301839137000186e-6,
+            -3.7379813691515305e-6,
+            -476.0036460106508,
+            0.0007870552000416575,
+            -29.89382831074928
+        ],
+        [
+            -2.427756559367039e-6,
+            8.444340576793813e-6,
+            176.52801751481394,
+            0.0006126848514197104,
+            12.128426311234898
+        ]
+    ];
+    let y = array![
+        -4.801002751159257e-9,
+        4.050853056297554e-9,
+        -2.61219291143104e-9,
+        -3.2385141469193795e-9,
+        3.541907752652886e-9,
+        -9.10683310560593e-9,
+        -7.55663155905681e-9,
+        3.82847183177708e-9,
+        -7.737416475656176e-9,
+        6.3190403889472125e-9,
+        8.943991514752172e-9
+    ]
+    .insert_axis(Axis(1));
+    let inf = f64::INFINITY;
+    let path = ElasticNetPath::new(1.0)
+        .n_alphas(3)
+        .penalty_factor(array![0.0, 0.0, 1.0, 0.0, 1.0])
+        .bounds(
+            array![-inf, -inf, -1.0, -inf, -inf],
+            array![inf, inf, inf, 1.0, inf],
+        )
+        .fit(x.view(), y.view())
+        .unwrap();
+    let first = path.coefs.index_axis(Axis(0), 0);
+    assert!(first[[2, 0]] == 0.0 && first[[4, 0]] == 0.0, "{first}");
+}
+
+/// fuzz `fit` (F26), in `src/estimator.rs`: a warm start on a column whose
+/// squares underflow (`x ≈ 1e-167`, so `‖x̃ⱼ‖² = 0` in the Gram matrix)
+/// was kept by FISTA, which never moves a coordinate it cannot see, and
+/// the Gram design's `‖r‖²` could not see it either: with `y ≈ 1e-166`
+/// (`‖ỹ‖² = 0` too) the fit was certified `converged` with a zero gap at
+/// `L = 2.7e119`. Such columns now start at 0, as coordinate descent sets
+/// them.
+#[test]
+fn regression_warm_start_on_an_invisible_column_is_not_certified() {
+    let x = array![
+        [
+            -2.563476562499999e-168,
+            -3.051757812499999e-170,
+            -3.0517578125000003e40,
+            -3.0517578125e-14,
+            -7.8125e-5
+        ],
+        [
+            -9.524841308593746e-166,
+            -3.051757812499999e-170,
+            2.9315185546875004e44,
+            7.825927734375e-10,
+            -0.00029876708984375003
+        ],
+        [
+            -2.355957031249999e-167,
+            3.2882690429687486e-166,
+            -3.0792236328125004e43,
+            -3.1005859375e-11,
+            -3.0517578125e-7
+        ],
+        [
+            0.0,
+            -3.115844726562499e-167,
+            -3.4271240234375002e44,
+            4.765625e-10,
+            0.00290618896484375
+        ],
+        [
+            -3.051757812499999e-170,
+            4.1043090820312486e-166,
+            3.5461425781250003e44,
+            -9.185791015625e-12,
+            0.00187469482421875
+        ],
+        [
+            -3.009033203124999e-167,
+            -3.054809570312499e-167,
+            7.690429687500001e42,
+            -2.3559570312500003e-11,
+            -5.0659179687500004e-5
+        ],
+        [
+            -6.317138671874997e-168,
+            -3.051757812499999e-170,
+            2.733154296875e44,
+            1.861572265625e-12,
+            -0.005374755859375
+        ]
+    ];
+    let y = array![
+        3.3590698242187486e-166,
+        -3.079223632812499e-167,
+        -5.3100585937499984e-166,
+        -3.051757812499999e-170,
+        -3.051757812499999e-170,
+        -2.3468017578124992e-167,
+        2.733154296874999e-166
+    ]
+    .insert_axis(Axis(1));
+    let warm = LinearModel::from_parameters(
+        array![
+            [7.028198242187504e223],
+            [-1.2207031250000007e221],
+            [-3.051757812500002e220],
+            [-9.124755859375005e222],
+            [-3.051757812500002e220]
+        ],
+        array![0.0],
+    );
+    let result = ElasticNet::lasso(0.0)
+        .solver(Solver::Fista)
+        .positive(true)
+        .max_iter(69)
+        .warm_start(&warm)
+        .fit(x.view(), y.view());
+    let Ok(fit) = result else { return }; // NonFiniteSolution would be fine
+    let spec = Spec {
+        positive: true,
+        ..spec(0.0, 1.0, true, false)
+    };
+    let value = common::objective(x.view(), y.view(), &fit.model, &spec);
+    let zero = common::objective(x.view(), y.view(), &LinearModel::zeros(5, 1), &spec);
+    assert!(
+        !fit.converged || value <= zero + fit.duality_gap + 1e-300,
+        "converged at L = {value} > L(0) + gap = {zero} + {}",
+        fit.duality_gap
+    );
+}
