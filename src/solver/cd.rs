@@ -25,6 +25,16 @@
 //! sweep to let excluded coordinates in. Every sweep counts as one
 //! iteration against `max_iter`.
 //!
+//! Two accelerations of the active-set sweeps, each kept only when it
+//! lowers the objective (so neither can change the answer, which the
+//! duality gap alone certifies): Anderson extrapolation of the last few
+//! iterates ([`Anderson`]), and, once the sweeps since the last try have
+//! cost as much as one, an exact Newton step on the active set
+//! ([`active_set_newton`]): with the support and signs fixed the objective
+//! is quadratic, and one Cholesky solve of the active columns' Gram block
+//! lands on its minimiser. On the raw diabetes lasso path (correlated
+//! columns) this cut 15 653 sweeps to under 600.
+//!
 //! # Screening
 //!
 //! After each full sweep whose gap is still too large, coordinates that
@@ -138,6 +148,7 @@ pub(crate) fn coordinate_descent<F: Float>(
     let mut n_iter = 0;
     // Coordinates not (yet) screened out; `None` until one is.
     let mut keep: Option<Vec<bool>> = None;
+    let mut newton = NewtonBudget::new();
     loop {
         sweep(&mut state, problem, w, pen, &candidates);
         n_iter += 1;
@@ -164,8 +175,9 @@ pub(crate) fn coordinate_descent<F: Float>(
         }
         active.clear();
         active.extend(candidates.iter().copied().filter(|&j| w[j] != F::zero()));
-        if active.len() < candidates.len() {
+        if !active.is_empty() {
             let mut anderson = Anderson::new();
+            newton.resize(problem, active.len());
             while n_iter < opts.max_iter {
                 let decrease = sweep(&mut state, problem, w, pen, &active);
                 n_iter += 1;
@@ -174,6 +186,10 @@ pub(crate) fn coordinate_descent<F: Float>(
                 }
                 if anderson.record(w, &active) {
                     anderson.extrapolate(problem, target, w, pen, &active, &mut state);
+                }
+                if newton.spend_sweep() {
+                    let outcome = active_set_newton(problem, target, w, pen, &active, &mut state);
+                    newton.after_attempt(outcome);
                 }
             }
             inner_threshold *= F::cast(0.1);
@@ -289,6 +305,221 @@ impl<F: Float> Anderson<F> {
             *state = initial_state(problem, target, w.view());
         }
     }
+}
+
+/// When to try [`active_set_newton`]: once the active-set sweeps since the
+/// last attempt have cost as much as an attempt (so it at most doubles
+/// the work of sweeps that converge slowly, and ends those that would
+/// run long). An attempt on `n` active coordinates costs `n³/3` for the
+/// factorisation, plus `m·n²/2` to form their Gram block in the dense
+/// design; a sweep costs `n·p` (Gram) or `2·m·n` (dense).
+struct NewtonBudget {
+    spent: usize,
+    sweep_cost: usize,
+    attempt_cost: usize,
+    /// Doubled by each failed attempt, reset by a successful one.
+    patience: usize,
+}
+
+impl NewtonBudget {
+    fn new() -> Self {
+        Self {
+            spent: 0,
+            sweep_cost: 1,
+            attempt_cost: usize::MAX,
+            patience: 1,
+        }
+    }
+
+    /// The costs for `n_active` active coordinates (what was spent since
+    /// the last attempt carries over).
+    fn resize<F: Float>(&mut self, problem: &Problem<F>, n_active: usize) {
+        let n = n_active;
+        let (sweep_cost, block) = match &problem.design {
+            Design::Gram { .. } => (n.saturating_mul(problem.n_features()), n * n),
+            Design::Dense { .. } => {
+                let m = problem.n_samples;
+                (2 * m * n, m.saturating_mul(n * n) / 2)
+            }
+        };
+        self.sweep_cost = sweep_cost.max(1);
+        self.attempt_cost = block.saturating_add(n.saturating_mul(n * n) / 3);
+    }
+
+    /// Counts one sweep; whether an attempt is due.
+    fn spend_sweep(&mut self) -> bool {
+        self.spent = self.spent.saturating_add(self.sweep_cost);
+        self.spent >= self.attempt_cost.saturating_mul(self.patience)
+    }
+
+    /// After an attempt: a full step starts a new budget; a step stopped
+    /// at a sign change (the support is still moving) allows the next
+    /// attempt after a quarter of it; a failed one (singular block, no
+    /// decrease) waits twice as long.
+    fn after_attempt(&mut self, outcome: NewtonStep) {
+        (self.spent, self.patience) = match outcome {
+            NewtonStep::Full => (0, 1),
+            NewtonStep::Stopped => (self.attempt_cost.saturating_mul(3) / 4, 1),
+            NewtonStep::Failed => (0, self.patience.saturating_mul(2)),
+        };
+    }
+}
+
+/// What [`active_set_newton`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NewtonStep {
+    /// Moved to the minimiser on the support.
+    Full,
+    /// Moved part of the way (a sign change or a bound came first).
+    Stopped,
+    /// Did not move.
+    Failed,
+}
+
+/// The exact minimiser of the objective restricted to the current support
+/// and signs — one Newton step, exact because the objective is quadratic
+/// there. With `F` the active coordinates strictly inside their bounds
+/// (the others held), `sⱼ = sign(wⱼ)` and `H = X̃_FᵀX̃_F + l2·diag(v_F)`,
+///
+/// `δ = H⁻¹(z_F − l2·v_F∘w_F − l1·v_F∘s_F)`, `z = X̃ᵀr`.
+///
+/// If `w + δ` changes a sign (of a penalized coordinate) or leaves a bound,
+/// the step stops where the first one does (that coordinate set exactly
+/// to 0 or to the bound): along the segment the objective is the same
+/// convex quadratic, decreasing up to `w + δ`. The step is kept only if
+/// the objective, recomputed, is lower. This is what ends the slow linear
+/// convergence of coordinate descent on ill-conditioned active sets (a
+/// lasso on correlated columns, `p > m` near interpolation); whether the
+/// point is optimal is still decided by the duality gap alone.
+fn active_set_newton<'a, F: Float>(
+    problem: &'a Problem<F>,
+    target: usize,
+    w: &mut Array1<F>,
+    pen: &Penalty<F>,
+    active: &[usize],
+    state: &mut State<'a, F>,
+) -> NewtonStep {
+    let features = pen.features;
+    let free: Vec<usize> = active
+        .iter()
+        .copied()
+        .filter(|&j| {
+            w[j] != F::zero()
+                && w[j] > features.lower[j]
+                && w[j] < features.upper[j]
+                && problem.col_norm2[j] > F::zero()
+        })
+        .collect();
+    let n = free.len();
+    if n == 0 {
+        return NewtonStep::Failed;
+    }
+    let mut hessian = match &problem.design {
+        Design::Gram { gram, .. } => {
+            ndarray::Array2::from_shape_fn((n, n), |(a, b)| gram[[free[a], free[b]]])
+        }
+        Design::Dense { x, .. } => {
+            // X̃_FᵀX̃_F as one matrix product on the gathered columns.
+            let x_free = x.select(ndarray::Axis(1), &free);
+            x_free.t().dot(&x_free)
+        }
+    };
+    for (a, &j) in free.iter().enumerate() {
+        hessian[[a, a]] += features.factor[j] * pen.l2_reg;
+    }
+    let gradient: Array1<F> = free
+        .iter()
+        .map(|&j| {
+            let v = features.factor[j];
+            let sign = if w[j] > F::zero() {
+                F::one()
+            } else {
+                -F::one()
+            };
+            state.correlation(j) - v * pen.l2_reg * w[j] - v * pen.l1_reg * sign
+        })
+        .collect();
+    let Some(delta) = super::linalg::cholesky_solve(&hessian, gradient.view()) else {
+        return NewtonStep::Failed;
+    };
+    if !delta.iter().all(|d| d.is_finite()) {
+        return NewtonStep::Failed;
+    }
+    // The longest step in [0, 1] that keeps every sign and bound.
+    let (mut step, mut stop) = (F::one(), None);
+    for (a, &j) in free.iter().enumerate() {
+        let (old, d) = (w[j], delta[a]);
+        let new = old + d;
+        let penalized = features.factor[j] * pen.l1_reg > F::zero();
+        let limit = if penalized && (new == F::zero() || (new > F::zero()) != (old > F::zero())) {
+            Some(F::zero())
+        } else if new > features.upper[j] {
+            Some(features.upper[j])
+        } else if new < features.lower[j] {
+            Some(features.lower[j])
+        } else {
+            None
+        };
+        if let Some(limit) = limit {
+            let t = (limit - old) / d;
+            if t < step {
+                (step, stop) = (t.max(F::zero()), Some((a, limit)));
+            }
+        }
+    }
+    // Two candidates: the step stopped at the first sign change or bound
+    // (a sure decrease), and the full step projected onto the signs and
+    // bounds (penalized coordinates that would change sign set to 0),
+    // which often finds the right support at once.
+    let mut stopped = w.clone();
+    let mut projected = w.clone();
+    for (a, &j) in free.iter().enumerate() {
+        stopped[j] = w[j] + step * delta[a];
+        let full = w[j] + delta[a];
+        let penalized = features.factor[j] * pen.l1_reg > F::zero();
+        projected[j] = if penalized && (full > F::zero()) != (w[j] > F::zero()) {
+            F::zero()
+        } else {
+            full
+        };
+    }
+    if let Some((a, limit)) = stop {
+        stopped[free[a]] = limit;
+    }
+    for &j in &free {
+        stopped[j] = stopped[j].max(features.lower[j]).min(features.upper[j]);
+        projected[j] = projected[j].max(features.lower[j]).min(features.upper[j]);
+    }
+    let objective = |v: &Array1<F>| primal(v.view(), problem.residual_norm2(target, v.view()), pen);
+    let before = objective(w);
+    let mut best = (before, None);
+    let tries = if stop.is_some() {
+        vec![stopped, projected]
+    } else {
+        vec![stopped]
+    };
+    for candidate in tries {
+        let value = objective(&candidate);
+        if value < best.0 {
+            best = (value, Some(candidate));
+        }
+    }
+    let Some(candidate) = best.1 else {
+        return NewtonStep::Failed;
+    };
+    let outcome = if stop.is_some() {
+        NewtonStep::Stopped
+    } else {
+        NewtonStep::Full
+    };
+    for &j in &free {
+        let d = candidate[j] - w[j];
+        if d != F::zero() {
+            state.shift(j, d);
+            w[j] = candidate[j];
+        }
+    }
+    outcome
 }
 
 /// Adds to `candidates` every coordinate outside it (so at 0) whose KKT
@@ -522,6 +753,79 @@ mod tests {
             }
             assert!((a.objective - b.objective).abs() <= 1e-10 * a.objective);
         }
+    }
+
+    /// On the right support and signs, one Newton step lands on the
+    /// optimum (the objective is quadratic there); across a sign change it
+    /// stops at the crossing, or takes the projected step, and still lowers
+    /// the objective.
+    #[test]
+    fn active_set_newton_is_exact_on_the_right_support() {
+        let d = make_regression(60, 8, 4, 0.5, 3);
+        for layout in [Layout::Auto, Layout::Dense] {
+            let problem = Problem::new(d.x.view(), d.y.view(), None, true, false, layout);
+            let features = FeaturePenalty::uniform(8, false);
+            let pen = Penalty::from_alpha(0.3, 0.8, 60, &features);
+            let opts = Options {
+                tol: 1e-13,
+                max_iter: 100_000,
+                solver: Solver::CoordinateDescent,
+            };
+            let mut best = Array1::zeros(8);
+            let (sol, _) = coordinate_descent(&problem, 0, &mut best, &pen, &opts, None);
+            assert!(sol.converged);
+            let support: Vec<usize> = (0..8).filter(|&j| best[j] != 0.0).collect();
+            assert!(support.len() >= 2 && support.len() < 8, "{best}");
+
+            // Perturbed, same signs: one step back to the optimum.
+            let mut w = best.clone();
+            for &j in &support {
+                w[j] *= 1.0 + 0.3 * (j as f64 / 8.0 - 0.5);
+            }
+            let mut state = initial_state(&problem, 0, w.view());
+            let step = active_set_newton(&problem, 0, &mut w, &pen, &support, &mut state);
+            assert_eq!(step, NewtonStep::Full);
+            for j in 0..8 {
+                assert!(
+                    (w[j] - best[j]).abs() <= 1e-10 * best[j].abs().max(1.0),
+                    "{w} vs {best}"
+                );
+            }
+
+            // One coordinate of the wrong sign: not a full step, but lower.
+            let mut w = best.clone();
+            let j0 = support[0];
+            w[j0] = -0.5 * best[j0];
+            let objective =
+                |w: &Array1<f64>| primal(w.view(), problem.residual_norm2(0, w.view()), &pen);
+            let before = objective(&w);
+            let mut state = initial_state(&problem, 0, w.view());
+            let step = active_set_newton(&problem, 0, &mut w, &pen, &support, &mut state);
+            assert_eq!(step, NewtonStep::Stopped);
+            assert!(objective(&w) < before);
+            // The maintained state matches a fresh one.
+            let fresh = initial_state(&problem, 0, w.view());
+            for j in 0..8 {
+                let (a, b) = (state.correlation(j), fresh.correlation(j));
+                assert!((a - b).abs() <= 1e-9 * (1.0 + b.abs()), "{a} vs {b}");
+            }
+        }
+    }
+
+    /// The Newton step ends the slow linear phase of coordinate descent on
+    /// a lasso over correlated columns (raw diabetes: `s1`–`s4`): before
+    /// it, a path of 100 alphas down to `1e-3·alpha_max` took 15 653
+    /// sweeps at `tol = 1e-8`; now a few per alpha.
+    #[test]
+    fn correlated_lasso_path_needs_few_sweeps() {
+        let data = crate::datasets::diabetes();
+        let path = crate::ElasticNetPath::new(1.0)
+            .tol(1e-8)
+            .fit(data.x.view(), data.y.view())
+            .expect("diabetes path");
+        let sweeps: usize = path.n_iter.iter().sum();
+        assert!(path.converged.iter().all(|&c| c), "not converged");
+        assert!(sweeps < 2_000, "{sweeps} sweeps");
     }
 
     /// Every coordinate step can only lower the objective.

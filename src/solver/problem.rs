@@ -1,7 +1,7 @@
 //! The preprocessed problem every solver works on: centred, optionally
 //! standardized data, held either as a Gram matrix or as a column-major copy.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, ShapeBuilder, Zip, s};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, ShapeBuilder, Zip, s};
 
 use crate::Float;
 use crate::scale::{column_means, column_moments};
@@ -195,38 +195,44 @@ impl<F: Float> Problem<F> {
             let diag = gram.diag().to_owned();
             (Design::Gram { gram, xty }, diag)
         } else {
-            let mut xs = column_major_copy(x);
-            if copy_means {
-                // The corrected two-pass mean of `column_means`, column by
-                // column (the same sums in the same order).
-                let inv_m = F::one() / F::from_usize_lossy(n_samples.max(1));
-                for (col, mu) in xs.axis_iter(Axis(1)).zip(x_mean.iter_mut()) {
-                    let col = col.to_slice().expect("column-major");
-                    let c = |i: usize| omega_view.map_or(F::one(), |w| w[i]) * inv_m;
-                    let mut mean = F::zero();
-                    for (i, &v) in col.iter().enumerate() {
-                        mean += v * c(i);
+            // Each column is contiguous and still in cache when its block
+            // is complete: its mean, centring, scaling and squared norm in
+            // the same visit as the copy.
+            let inv_m = F::one() / F::from_usize_lossy(n_samples.max(1));
+            let mut norms = Array1::zeros(n_features);
+            let xs = column_major_copy(x, |j0, mut block| {
+                for (c, mut col) in block.axis_iter_mut(Axis(1)).enumerate() {
+                    let j = j0 + c;
+                    let col = col.as_slice_mut().expect("column-major");
+                    if copy_means {
+                        // The corrected two-pass mean of `column_means`
+                        // (the same sums in the same order).
+                        let c = |i: usize| omega_view.map_or(F::one(), |w| w[i]) * inv_m;
+                        let mut mean = F::zero();
+                        for (i, &v) in col.iter().enumerate() {
+                            mean += v * c(i);
+                        }
+                        let mut dev = F::zero();
+                        for (i, &v) in col.iter().enumerate() {
+                            dev += (v - mean) * c(i);
+                        }
+                        x_mean[j] = mean + dev;
                     }
-                    let mut dev = F::zero();
-                    for (i, &v) in col.iter().enumerate() {
-                        dev += (v - mean) * c(i);
+                    let (mu, sd) = (x_mean[j], x_scale[j]);
+                    match &root_omega {
+                        None if sd == F::one() => col.iter_mut().for_each(|v| *v -= mu),
+                        None => col.iter_mut().for_each(|v| *v = (*v - mu) / sd),
+                        Some(rw) => col
+                            .iter_mut()
+                            .zip(rw)
+                            .for_each(|(v, &r)| *v = (*v - mu) / sd * r),
                     }
-                    *mu = mean + dev;
+                    norms[j] = dot(col, col);
                 }
-                if verify_x && x_mean.iter().any(|v| !v.is_finite()) {
-                    crate::check::finite("x", x)?;
-                }
+            });
+            if copy_means && verify_x && x_mean.iter().any(|v| !v.is_finite()) {
+                crate::check::finite("x", x)?;
             }
-            Zip::from(xs.axis_iter_mut(Axis(1)))
-                .and(&x_mean)
-                .and(&x_scale)
-                .for_each(|mut col, &mu, &sd| {
-                    col.mapv_inplace(|v| (v - mu) / sd);
-                    if let Some(rw) = &root_omega {
-                        col *= rw;
-                    }
-                });
-            let norms = xs.axis_iter(Axis(1)).map(|c| c.dot(&c)).collect();
             (Design::Dense { x: xs, y: y_c }, norms)
         };
         Ok(Self {
@@ -544,33 +550,42 @@ fn gram_and_xty<F: Float>(
     (gram, xty, dev)
 }
 
-/// `x` copied into column-major order, tile by tile (a plain element-wise
-/// copy from a row-major `x` strides through memory and misses the cache
+/// `x` copied into column-major order, a block of [`COPY_BLOCK`] columns
+/// at a time, each block handed to `finish` (column-major, its columns
+/// contiguous) as soon as it is complete, while it is still in cache. From
+/// a row-major `x` each row contributes one short contiguous run per block
+/// (a plain element-wise copy strides through memory and misses the cache
 /// on every write).
-fn column_major_copy<F: Float>(x: ArrayView2<F>) -> Array2<F> {
-    const TILE: usize = 32;
+fn column_major_copy<F: Float>(
+    x: ArrayView2<F>,
+    mut finish: impl FnMut(usize, ArrayViewMut2<F>),
+) -> Array2<F> {
     let (m, p) = x.dim();
     let mut xs = Array2::zeros((m, p).f());
-    match x.as_slice() {
-        Some(src) => {
-            let dst = xs.as_slice_memory_order_mut().expect("fresh array");
-            for i0 in (0..m).step_by(TILE) {
-                let i1 = (i0 + TILE).min(m);
-                for j0 in (0..p).step_by(TILE) {
-                    let j1 = (j0 + TILE).min(p);
-                    for i in i0..i1 {
-                        let row = &src[i * p..(i + 1) * p];
-                        for j in j0..j1 {
-                            dst[j * m + i] = row[j];
-                        }
+    for j0 in (0..p).step_by(COPY_BLOCK) {
+        let j1 = (j0 + COPY_BLOCK).min(p);
+        let mut block = xs.slice_mut(s![.., j0..j1]);
+        match x.as_slice() {
+            Some(src) => {
+                let dst = block
+                    .as_slice_memory_order_mut()
+                    .expect("contiguous columns");
+                for i in 0..m {
+                    let row = &src[i * p + j0..i * p + j1];
+                    for (c, &v) in row.iter().enumerate() {
+                        dst[c * m + i] = v;
                     }
                 }
             }
+            None => block.assign(&x.slice(s![.., j0..j1])),
         }
-        None => xs.assign(&x),
+        finish(j0, block);
     }
     xs
 }
+
+/// Columns per block of [`column_major_copy`].
+const COPY_BLOCK: usize = 32;
 
 /// Columns per block of the Gram product: only blocks on or above the
 /// diagonal are formed.
