@@ -8,10 +8,11 @@
 //! ```
 //!
 //! `DIR` holds `x.f64` (row-major, little-endian), `y.f64` and `shape.txt`
-//! (`m p`), and `folds.txt` (the fold of each row, for `cv`). TASK is `fit`, `path` (100 alphas), `cv` (5 folds over the
-//! 100-alpha path), `epoch` / `epoch32` (one full-batch epoch of `train` in
-//! f64 / f32) or `stream` (one pass summing `x`, the memory-bandwidth floor
-//! of an epoch). OUT receives the coefficients of the last run (`fit`: p
+//! (`m p`), and `folds.txt` (the fold of each row, for `cv`). TASK is
+//! `fit`, `path` (100 alphas), `cv` (5 folds over the 100-alpha path),
+//! `epoch` / `epoch32` (a `train` call of one full-batch epoch in f64 /
+//! f32), `epochN` / `epochN_32` (of N epochs) or `stream` (one pass summing
+//! `x`, the memory-bandwidth floor of an epoch). OUT receives the coefficients of the last run (`fit`: p
 //! values then the intercept; `path`: n_alphas lines).
 
 use std::io::Write;
@@ -77,7 +78,7 @@ fn main() -> elasticnet::Result<()> {
     let (m, p) = (dims[0], dims[1]);
     let x = Array2::from_shape_vec((m, p), read_f64(&dir.join("x.f64"))).expect("x shape");
     let y = Array2::from_shape_vec((m, 1), read_f64(&dir.join("y.f64"))).expect("y shape");
-    let x32 = if task == "epoch32" {
+    let x32 = if task.starts_with("epoch") && task.ends_with("32") {
         Some(x.mapv(|v| v as f32))
     } else {
         None
@@ -161,26 +162,41 @@ fn main() -> elasticnet::Result<()> {
                 ));
                 extra = format!("\"alpha_min\": {:e}", cv.alpha_min);
             }
-            "epoch" => {
-                let mut model = LinearModel::<f64>::zeros(p, 1);
-                let loss = ElasticLoss::from_alpha(alpha, l1_ratio)?;
-                let config = TrainConfig {
-                    epochs: 1,
-                    learning_rate: LearningRate::Constant(1e-3),
-                    ..TrainConfig::default()
+            task if task.starts_with("epoch") => {
+                // `epoch` / `epoch32`: one epoch of `train`; `epochN` /
+                // `epochN_32`: N epochs (the script takes the difference
+                // to report the steady-state cost of one).
+                let rest = &task["epoch".len()..];
+                let (count, single) = match rest.split_once('_') {
+                    Some((n, "32")) => (n, true),
+                    _ if rest == "32" => ("", true),
+                    _ => (rest, false),
                 };
-                train(&mut model, &loss, x.view(), y.view(), &config)?;
-            }
-            "epoch32" => {
-                let x32 = x32.as_ref().expect("converted");
-                let mut model = LinearModel::<f32>::zeros(p, 1);
-                let loss = ElasticLoss::<f32>::from_alpha(alpha as f32, l1_ratio as f32)?;
-                let config = TrainConfig {
-                    epochs: 1,
-                    learning_rate: LearningRate::Constant(1e-3),
-                    ..TrainConfig::default()
+                let epochs = if count.is_empty() {
+                    1
+                } else {
+                    count.parse().expect("epochN: N a number")
                 };
-                train(&mut model, &loss, x32.view(), y32.view(), &config)?;
+                if single {
+                    let x32 = x32.as_ref().expect("converted");
+                    let mut model = LinearModel::<f32>::zeros(p, 1);
+                    let loss = ElasticLoss::<f32>::from_alpha(alpha as f32, l1_ratio as f32)?;
+                    let config = TrainConfig {
+                        epochs,
+                        learning_rate: LearningRate::Constant(1e-3),
+                        ..TrainConfig::default()
+                    };
+                    train(&mut model, &loss, x32.view(), y32.view(), &config)?;
+                } else {
+                    let mut model = LinearModel::<f64>::zeros(p, 1);
+                    let loss = ElasticLoss::from_alpha(alpha, l1_ratio)?;
+                    let config = TrainConfig {
+                        epochs,
+                        learning_rate: LearningRate::Constant(1e-3),
+                        ..TrainConfig::default()
+                    };
+                    train(&mut model, &loss, x.view(), y.view(), &config)?;
+                }
             }
             "stream" => {
                 let s: f64 = x.sum();
