@@ -1437,3 +1437,29 @@ fn regression_warm_start_on_an_invisible_column_is_not_certified() {
         fit.duality_gap
     );
 }
+
+/// fuzz `fit` (F27), in `src/solver/problem.rs`: an infinity in a row of
+/// weight 0 of a column that is constant over the weighted rows. The
+/// one-pass mean (`Σᵢ wᵢxᵢⱼ/m`, which a NaN or an infinity anywhere makes
+/// non-finite, and which then triggers the check of `x`) was replaced by
+/// the constant value — so `x` was never checked, and the fit ended in
+/// `NonFiniteSolution` instead of naming the bad value of `x`. Found 5 min
+/// into a run of the `fit` target after the Newton step landed (the bug came
+/// with the zero-weight handling of F20). The path and CV must say the same.
+#[test]
+fn regression_infinity_in_a_zero_weight_row_is_an_input_error() {
+    let x = array![[1.0, 5.0], [2.0, f64::NEG_INFINITY], [3.0, 5.0], [4.0, 5.0]];
+    let y = array![[1.0], [2.0], [3.0], [4.0]];
+    let w = array![1.0, 0.0, 1.0, 2.0];
+    let is_x_error =
+        |e: &Error| matches!(e, Error::NonFinite { what, row: 1, col: 1 } if what.contains('x'));
+    let fit = ElasticNet::new(0.1, 0.5).fit_weighted(x.view(), y.view(), w.view());
+    assert!(matches!(&fit, Err(e) if is_x_error(e)), "{fit:?}");
+    let path = ElasticNetPath::new(1.0).fit_weighted(x.view(), y.view(), w.view());
+    assert!(matches!(&path, Err(e) if is_x_error(e)), "{path:?}");
+    let cv =
+        ElasticNetCv::new()
+            .fold_ids(vec![0, 1, 0, 1])
+            .fit_weighted(x.view(), y.view(), w.view());
+    assert!(matches!(&cv, Err(e) if is_x_error(e)), "{cv:?}");
+}

@@ -679,7 +679,10 @@ fn one_pass_column_means<F: Float>(x: ArrayView2<F>, weights: Option<ArrayView1<
         }
     }
     for ((mu, &f), &d) in mean.iter_mut().zip(first).zip(&spread) {
-        if d == F::zero() {
+        // A constant column's mean is its value — unless a row of weight 0
+        // held a NaN or an infinity (`0·v` is NaN): the non-finite sum is
+        // the caller's signal to check `x`, and must not be replaced.
+        if d == F::zero() && mu.is_finite() {
             *mu = f;
         }
     }
