@@ -1227,15 +1227,16 @@ fn regression_penalized_coefficients_are_exactly_zero_at_alpha_max_after_the_nul
 }
 
 /// proptest `path_and_cv_with_extras_are_finite_and_within_bounds` (F25),
-/// in `src/path.rs` (`alpha_max`, `null_fit`): when the unpenalized
-/// features are fitted iteratively — one of them bounded (here feature 3,
-/// `≤ 1`, not even binding), or their block singular — the null fit is
-/// only accurate to its relative gap `1e-10`, `alpha_max` comes from that
-/// approximate residual, and the solution at `alpha_max` (certified, gap
-/// `4e-32`) has a penalized coefficient of `−2.7e-19` (`1e-8` of the
-/// coefficients' scale).
+/// in `src/path.rs` (`alpha_max`, `null_solution`) and `src/solver/gap.rs`:
+/// when the unpenalized features are fitted iteratively — one of them
+/// bounded (here feature 3, `≤ 1`, not even binding), or their block
+/// singular — the null fit is only accurate to its relative gap `1e-10`
+/// and `alpha_max` comes from that approximate residual; a sweep of the
+/// whole problem from it at `alpha_max` certified (gap `4e-32`) a
+/// penalized coefficient of `−2.7e-19` (`1e-8` of the coefficients'
+/// scale). The null fit itself is now the solution there (its gap, `4e-17`
+/// with the bound of `−1` on feature 2 before, is `6e-31`).
 #[test]
-#[ignore = "open (F25): alpha_max from an iteratively fitted null model, see RELIABILITY.md"]
 fn regression_alpha_max_with_bounded_unpenalized_features() {
     let x = array![
         [0.0, 0.0, 0.0, 0.00024108475610525997, 12.70704585784416],
@@ -1437,3 +1438,4 @@ fn regression_warm_start_on_an_invisible_column_is_not_certified() {
         fit.duality_gap
     );
 }
+
