@@ -1439,3 +1439,28 @@ fn regression_warm_start_on_an_invisible_column_is_not_certified() {
     );
 }
 
+/// fuzz `fit` and `path` corpora, replayed after the F25 fix (F27), in
+/// `src/solver/problem.rs` (`one_pass_column_means`): a non-finite value in
+/// a row of weight 0 gave `NonFiniteSolution` instead of the `NonFinite`
+/// error for `x`, when every column was constant over the rows that count
+/// (here a single one): the mean of such a column is set to its first
+/// value, which overwrote the NaN (`0·inf`) that the check of `x` looks
+/// for. Gram layout, with an intercept and without `standardize`.
+#[test]
+fn regression_non_finite_x_in_a_zero_weight_row_is_an_input_error() {
+    let x = array![[0.0, 1.1358642578125e-9], [0.0, f64::NEG_INFINITY]];
+    let y = array![[-1.0, 1.7e-11], [-7.75e-13, 7.4e-309]];
+    let w = array![3.0, 0.0];
+    let result = ElasticNet::new(0.1, 1.0).fit_weighted(x.view(), y.view(), w.view());
+    assert!(
+        matches!(result, Err(Error::NonFinite { what: "x", .. })),
+        "{result:?}"
+    );
+    let x = array![[f64::NEG_INFINITY], [1.8161010742187494e-166]];
+    let w = array![0.0, 3.0];
+    let result = ElasticNetPath::new(0.76).fit_weighted(x.view(), y.view(), w.view());
+    assert!(
+        matches!(result, Err(Error::NonFinite { what: "x", .. })),
+        "{result:?}"
+    );
+}

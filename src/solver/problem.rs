@@ -663,8 +663,11 @@ fn one_pass_column_means<F: Float>(x: ArrayView2<F>, weights: Option<ArrayView1<
             }
         }
     }
+    // A column constant over the rows that count takes its first value —
+    // unless a row of weight 0 made the sum NaN (0·±inf, 0·NaN): that must
+    // stay visible, for the caller's check of x (F27).
     for ((mu, &f), &d) in mean.iter_mut().zip(first).zip(&spread) {
-        if d == F::zero() {
+        if d == F::zero() && !mu.is_nan() {
             *mu = f;
         }
     }
