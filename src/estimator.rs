@@ -354,13 +354,16 @@ impl<F: Float> ElasticNet<F> {
         let pen = Penalty::from_alpha(self.alpha, self.l1_ratio, problem.n_samples, &features);
         let opts = self.options();
         // Started from the null fit at or above alpha_max: that is the
-        // solution, and no sweep may move it (F24, see `null_solution`).
+        // solution, and no sweep of the whole problem may move it (F24, F25:
+        // see `null_solution`).
         let from_null = self.warm_start.is_none() && features.factor.iter().any(|v| v.is_zero());
         let at_null: Option<Vec<_>> = from_null
             .then(|| {
-                (0..n_targets)
-                    .map(|l| {
-                        crate::path::null_solution(problem, &features, l, w[l].view(), &pen, &opts)
+                w.iter_mut()
+                    .enumerate()
+                    .map(|(l, wl)| {
+                        crate::path::null_solution(problem, &features, l, wl, &pen, &opts)
+                            .map(|(solution, _)| solution)
                     })
                     .collect()
             })

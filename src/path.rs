@@ -349,9 +349,10 @@ impl<F: Float> ElasticNetPath<F> {
         for &alpha in alphas {
             let pen = Penalty::from_alpha(alpha, self.l1_ratio, n_samples, features);
             let at_null = unpenalized
-                .then(|| null_solution(problem, features, target, w.view(), &pen, &opts))
+                .then(|| null_solution(problem, features, target, &mut w, &pen, &opts))
                 .flatten();
-            let solution = if let Some(solution) = at_null {
+            let solution = if let Some((solution, z_null)) = at_null {
+                z = z_null;
                 l1_prev = pen.l1_reg;
                 solution
             } else if pen.l1_reg > F::zero() {
@@ -469,38 +470,67 @@ pub(crate) fn null_start<F: Float>(
     null_fit(problem, features, target, &null_fit_options())
 }
 
-/// `w` as the solution under `pen` without a sweep, when it is one: every
-/// penalized coordinate is 0 and satisfies its optimality condition there
-/// (`vⱼ·l1_reg ≥` its push, as [`alpha_max`] makes it at its own alpha),
-/// and the duality gap of the whole problem meets the tolerance. Then
-/// `n_iter = 0`.
+/// `w` as the solution under `pen` when every penalized coordinate is 0
+/// and satisfies its optimality condition there (`vⱼ·l1_reg ≥` its push,
+/// as [`alpha_max`] makes it at its own alpha, from this very residual):
+/// then `w` is the null fit and only the unpenalized coordinates may still
+/// move. If the gap of the whole problem does not meet the tolerance yet,
+/// they are polished by least squares with every penalized coordinate
+/// fixed at 0 (`n_iter` counts those sweeps; 0 when none was needed). The
+/// returned solution is certified by the gap of the whole problem, like any
+/// other, and comes with `z = X̃ᵀr` at the final `w`. `None` (and `w`
+/// untouched) when the conditions do not hold at `w`: below `alpha_max`.
 ///
-/// For the null fit at or above `alpha_max` a sweep could only do harm: it
-/// re-solves the unpenalized coordinates, which moves `zⱼ` of a penalized
-/// coordinate by rounding — more than the rounding `alpha_max` allows for —
-/// and pushes it off 0 (by `1e-17` relative) at `alpha_max` itself (F24).
+/// For the null fit at or above `alpha_max` a sweep of the whole problem
+/// could only do harm: it re-solves the unpenalized coordinates, which
+/// moves `zⱼ` of a penalized coordinate by rounding — more than the
+/// rounding `alpha_max` allows for — and pushes it off 0 (by `1e-17`
+/// relative) at `alpha_max` itself (F24); and when the null fit is
+/// iterative (a bounded unpenalized feature, or a singular block) its
+/// residual, hence `alpha_max`, is only as accurate as its gap, and the
+/// sweep found a penalized coefficient of `−2.7e-19` where the grid
+/// promises 0 (F25).
 pub(crate) fn null_solution<F: Float>(
     problem: &Problem<F>,
     features: &FeaturePenalty<F>,
     target: usize,
-    w: ArrayView1<F>,
+    w: &mut Array1<F>,
     pen: &Penalty<F>,
     opts: &Options<F>,
-) -> Option<ColumnSolution<F>> {
+) -> Option<(ColumnSolution<F>, Array1<F>)> {
     if pen.l1_reg <= F::zero() {
         return None;
     }
-    let (res, gap) = pen.gap(problem, target, w);
+    let (mut res, mut gap) = pen.gap(problem, target, w.view());
     let at_zero = res.z.iter().enumerate().all(|(j, &zj)| {
         let v = features.factor[j];
         v == F::zero() || (w[j] == F::zero() && v * pen.l1_reg >= push(zj, features, j))
     });
-    (at_zero && gap <= opts.tol * problem.yty[target]).then(|| ColumnSolution {
-        n_iter: 0,
-        converged: true,
+    if !at_zero {
+        return None;
+    }
+    let threshold = opts.tol * problem.yty[target];
+    let mut n_iter = 0;
+    if gap > threshold {
+        let free: Vec<usize> = (0..w.len())
+            .filter(|&j| features.factor[j] == F::zero())
+            .collect();
+        let polish = Options {
+            solver: Solver::CoordinateDescent,
+            ..*opts
+        };
+        let refit = Refit::new(problem, features, target, free, w, &polish);
+        *w = refit.w;
+        n_iter = refit.solution.n_iter;
+        (res, gap) = pen.gap(problem, target, w.view());
+    }
+    let solution = ColumnSolution {
+        n_iter,
+        converged: gap <= threshold,
         gap,
-        objective: crate::solver::gap::primal(w, res.r_norm2, pen),
-    })
+        objective: crate::solver::gap::primal(w.view(), res.r_norm2, pen),
+    };
+    Some((solution, res.z))
 }
 
 /// Settings of [`null_fit`]: independent of the path's own, so that the

@@ -1227,15 +1227,16 @@ fn regression_penalized_coefficients_are_exactly_zero_at_alpha_max_after_the_nul
 }
 
 /// proptest `path_and_cv_with_extras_are_finite_and_within_bounds` (F25),
-/// in `src/path.rs` (`alpha_max`, `null_fit`): when the unpenalized
-/// features are fitted iteratively — one of them bounded (here feature 3,
-/// `≤ 1`, not even binding), or their block singular — the null fit is
-/// only accurate to its relative gap `1e-10`, `alpha_max` comes from that
-/// approximate residual, and the solution at `alpha_max` (certified, gap
-/// `4e-32`) has a penalized coefficient of `−2.7e-19` (`1e-8` of the
-/// coefficients' scale).
+/// in `src/path.rs` (`alpha_max`, `null_solution`) and `src/solver/gap.rs`:
+/// when the unpenalized features are fitted iteratively — one of them
+/// bounded (here feature 3, `≤ 1`, not even binding), or their block
+/// singular — the null fit is only accurate to its relative gap `1e-10`
+/// and `alpha_max` comes from that approximate residual; a sweep of the
+/// whole problem from it at `alpha_max` certified (gap `4e-32`) a
+/// penalized coefficient of `−2.7e-19` (`1e-8` of the coefficients'
+/// scale). The null fit itself is now the solution there (its gap, `4e-17`
+/// with the bound of `−1` on feature 2 before, is `6e-31`).
 #[test]
-#[ignore = "open (F25): alpha_max from an iteratively fitted null model, see RELIABILITY.md"]
 fn regression_alpha_max_with_bounded_unpenalized_features() {
     let x = array![
         [0.0, 0.0, 0.0, 0.00024108475610525997, 12.70704585784416],
@@ -1462,4 +1463,30 @@ fn regression_infinity_in_a_zero_weight_row_is_an_input_error() {
             .fold_ids(vec![0, 1, 0, 1])
             .fit_weighted(x.view(), y.view(), w.view());
     assert!(matches!(&cv, Err(e) if is_x_error(e)), "{cv:?}");
+}
+
+/// fuzz `fit` and `path` corpora, replayed after the F25 fix (F27), in
+/// `src/solver/problem.rs` (`one_pass_column_means`): a non-finite value in
+/// a row of weight 0 gave `NonFiniteSolution` instead of the `NonFinite`
+/// error for `x`, when every column was constant over the rows that count
+/// (here a single one): the mean of such a column is set to its first
+/// value, which overwrote the NaN (`0·inf`) that the check of `x` looks
+/// for. Gram layout, with an intercept and without `standardize`.
+#[test]
+fn regression_non_finite_x_in_a_zero_weight_row_is_an_input_error() {
+    let x = array![[0.0, 1.1358642578125e-9], [0.0, f64::NEG_INFINITY]];
+    let y = array![[-1.0, 1.7e-11], [-7.75e-13, 7.4e-309]];
+    let w = array![3.0, 0.0];
+    let result = ElasticNet::new(0.1, 1.0).fit_weighted(x.view(), y.view(), w.view());
+    assert!(
+        matches!(result, Err(Error::NonFinite { what: "x", .. })),
+        "{result:?}"
+    );
+    let x = array![[f64::NEG_INFINITY], [1.8161010742187494e-166]];
+    let w = array![0.0, 3.0];
+    let result = ElasticNetPath::new(0.76).fit_weighted(x.view(), y.view(), w.view());
+    assert!(
+        matches!(result, Err(Error::NonFinite { what: "x", .. })),
+        "{result:?}"
+    );
 }

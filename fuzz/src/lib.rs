@@ -796,15 +796,17 @@ pub fn path(bytes: &[u8]) {
             // On tame data only: a constant column near 1e-286 centres to
             // rounding noise near 1e-301 (F11) whose squares underflow, and
             // its coefficient at alpha_max need not be 0.
-            // Known issue F25 (RELIABILITY.md): with unpenalized features
-            // fitted iteratively (bounded, or a singular block), alpha_max
-            // is computed from an approximate residual; checked only when
-            // their least-squares fit is direct (and does not interpolate
-            // y, which leaves alpha_max to rounding).
-            let at_alpha_max = alphas.is_none()
-                && l1_ratio >= elasticnet::RIDGE_GRID_L1_RATIO
-                && is_tame
-                && general.null_fit_is_direct();
+            // Whatever the unpenalized fit (direct, or iterative: bounded
+            // features or a singular block — F25, fixed), but not when
+            // alpha_max is computed as 0: that is rounding (the unpenalized
+            // features interpolate y, or no penalized coefficient can move),
+            // and the path is then least squares. Where the checker sees
+            // that alpha_max is meaningful, it is not 0.
+            let grid = alphas.is_none() && l1_ratio >= elasticnet::RIDGE_GRID_L1_RATIO && is_tame;
+            if grid && general.alpha_max_is_meaningful() == Some(true) {
+                assert!(path.alphas[0] > 0.0, "path: alpha_max = {}", path.alphas[0]);
+            }
+            let at_alpha_max = grid && path.alphas[0] > 0.0;
             if at_alpha_max {
                 let first = path.coefs.index_axis(Axis(0), 0);
                 for j in (0..p).filter(|&j| penalized(j)) {

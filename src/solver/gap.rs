@@ -48,7 +48,12 @@ pub(crate) fn primal<F: Float>(w: ArrayView1<F>, r_norm2: F, pen: &Penalty<F>) -
 /// 1. **Fenchel–Young** with `θ = c·θ₀`: `θ₀` is the residual `r = ỹ − X̃w`,
 ///    projected (see [`Projection`](super::features::Projection)) so that it
 ///    is orthogonal to every unpenalized column, and `c ∈ (0, 1]` the largest
-///    scaling that keeps every `gⱼ*(c·x̃ⱼᵀθ₀)` finite. The gap is
+///    scaling that keeps every `gⱼ*(c·x̃ⱼᵀθ₀)` finite — or, when smaller
+///    and better, the largest that also keeps the bounded sides of the
+///    penalized coordinates at `|c·x̃ⱼᵀθ₀| ≤ vⱼ·l1`, where `gⱼ*` is finite but
+///    grows as `(|s| − vⱼ·l1)·|bound|` (a loose bound of `1` on a coordinate
+///    of size `1e-4`, just past its threshold after the projection, would
+///    otherwise dominate the gap; F25). The gap is
 ///
 ///    `gap = ½‖r‖² + Σⱼ gⱼ(wⱼ) + ½c²‖θ₀‖² − c·ỹᵀθ₀ + Σⱼ gⱼ*(c·x̃ⱼᵀθ₀)`.
 ///
@@ -83,8 +88,13 @@ pub(crate) fn duality_gap<F: Float>(
     };
     let skip = |j: usize| projected.is_some_and(|p| p.projected[j]);
 
-    // (1) Fenchel–Young with θ = c·θ₀.
-    let mut c = F::one();
+    // (1) Fenchel–Young with θ = c·θ₀, for two scalings: `c_open`, the
+    // largest that keeps every conjugate finite, and `c_pen ≤ c_open`,
+    // which also brings every penalized coordinate's `|c·zⱼ|` down to
+    // `vⱼ·l1` on a bounded side, where the conjugate is finite but grows
+    // with the bound (`(|s| − a)·|bound|`).
+    let mut c_open = F::one();
+    let mut c_pen = F::one();
     for (j, &zj) in z.iter().enumerate() {
         if skip(j) {
             continue;
@@ -94,30 +104,39 @@ pub(crate) fn duality_gap<F: Float>(
         if b > F::zero() {
             continue;
         }
-        let open = if zj > F::zero() {
-            features.upper[j] == F::infinity()
+        let (bound, open) = if zj > F::zero() {
+            (features.upper[j], features.upper[j] == F::infinity())
         } else {
-            features.lower[j] == F::neg_infinity()
+            (features.lower[j], features.lower[j] == F::neg_infinity())
         };
-        if open && zj.abs() * c > a {
-            c = a / zj.abs();
+        if open && zj.abs() * c_open > a {
+            c_open = a / zj.abs();
+        }
+        if (open || a > F::zero()) && bound != F::zero() && zj.abs() * c_pen > a {
+            c_pen = a / zj.abs();
         }
     }
-    let mut conjugates = F::zero();
-    for (j, &zj) in z.iter().enumerate() {
-        if skip(j) {
-            continue;
+    let gap_at = |c: F| {
+        let mut conjugates = F::zero();
+        for (j, &zj) in z.iter().enumerate() {
+            if skip(j) {
+                continue;
+            }
+            let v = features.factor[j];
+            conjugates += conjugate(
+                c * zj,
+                v * pen.l1_reg,
+                v * pen.l2_reg,
+                features.lower[j],
+                features.upper[j],
+            );
         }
-        let v = features.factor[j];
-        conjugates += conjugate(
-            c * zj,
-            v * pen.l1_reg,
-            v * pen.l2_reg,
-            features.lower[j],
-            features.upper[j],
-        );
+        primal_value + half * c * c * theta_norm2 - c * y_dot_theta + conjugates
+    };
+    let mut gap = gap_at(c_open);
+    if c_pen < c_open {
+        gap = gap.min(gap_at(c_pen));
     }
-    let mut gap = primal_value + half * c * c * theta_norm2 - c * y_dot_theta + conjugates;
 
     // (2) rescaled residual, for the classic elastic net.
     if projected.is_none()
@@ -247,5 +266,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A loose finite bound must not inflate the gap of a point just past
+    /// its threshold (F25): at `w = 0` with `z = 2` and `l1 = 2(1 − 1e-12)`
+    /// the optimum is `w* = 1e-12` and `P(0) − P* = 1e-24`, but with `c = 1`
+    /// the conjugate pays `(z − l1)·hi = 2e-12·1e12 = 2`; scaling `c` down
+    /// to `l1/z` certifies `w = 0` to the rounding of `P`.
+    #[test]
+    fn a_loose_bound_does_not_inflate_the_gap_at_the_threshold() {
+        let features =
+            FeaturePenalty::from_kernel(array![1.0], array![f64::NEG_INFINITY], array![1e12]);
+        let pen = Penalty {
+            l1_reg: 2.0 * (1.0 - 1e-12),
+            l2_reg: 0.0,
+            features: &features,
+        };
+        let gap = duality_gap(array![0.0].view(), &residual(0.0), &pen, None);
+        assert!((0.0..1e-10).contains(&gap), "gap {gap}");
     }
 }

@@ -678,11 +678,11 @@ fn one_pass_column_means<F: Float>(x: ArrayView2<F>, weights: Option<ArrayView1<
             }
         }
     }
+    // A column constant over the rows that count takes its first value —
+    // unless a row of weight 0 made the sum NaN (0·±inf, 0·NaN): that must
+    // stay visible, for the caller's check of x (F27).
     for ((mu, &f), &d) in mean.iter_mut().zip(first).zip(&spread) {
-        // A constant column's mean is its value — unless a row of weight 0
-        // held a NaN or an infinity (`0·v` is NaN): the non-finite sum is
-        // the caller's signal to check `x`, and must not be replaced.
-        if d == F::zero() && mu.is_finite() {
+        if d == F::zero() && !mu.is_nan() {
             *mu = f;
         }
     }

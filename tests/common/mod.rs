@@ -331,20 +331,20 @@ impl General {
         (g2.sqrt(), lf)
     }
 
-    /// Whether `alpha_max` is meaningful and computed from an exact
-    /// residual, so that penalized coefficients at `alpha_max` must be
-    /// exactly 0: the least-squares fit of the unpenalized (factor-0)
-    /// features is a direct solve in the crate — none of them bounded (nor
-    /// `positive`), their Gram block well conditioned (Cholesky pivots
-    /// above `1e-8` of the diagonal) — it leaves a residual `r₀` above
-    /// `1e-6` of `‖ỹ‖` in every output, and some penalized column
-    /// correlates with `r₀` above `1e-6` of what Cauchy–Schwarz allows.
-    /// Otherwise the unpenalized features are fitted iteratively
-    /// (to a relative gap of `1e-10`, F25 in RELIABILITY.md, open), the
-    /// unpenalized features interpolate `y`, or the penalized columns lie in
-    /// their span: `alpha_max` is then 0 in exact arithmetic and computed as
-    /// rounding noise.
-    pub fn null_fit_is_direct(&self, d: &Reduced) -> bool {
+    /// Whether `alpha_max` is meaningful, where this checker can tell: the
+    /// least-squares fit of the unpenalized (factor-0) features is a direct
+    /// solve here — none of them bounded (nor `positive`), their Gram block
+    /// well conditioned (Cholesky pivots above `1e-8` of the diagonal);
+    /// `None` otherwise. `Some(true)`: it leaves a residual `r₀` above
+    /// `1e-6` of `‖ỹ‖` in every output, and some penalized column pushes on
+    /// its coefficient (`x̃ⱼᵀr₀` in a direction its bounds leave open) above
+    /// `1e-6` of what Cauchy–Schwarz allows, so `alpha_max > 0`.
+    /// `Some(false)`: the unpenalized features interpolate `y`, or no
+    /// penalized coefficient can move (its column in their span, or held
+    /// at 0 by its bounds): `alpha_max` is then 0 in exact arithmetic and
+    /// computed as rounding noise, 0 included. (Exact zeros at `alpha_max`
+    /// no longer depend on this: F25 is fixed.)
+    pub fn alpha_max_is_meaningful(&self, d: &Reduced) -> Option<bool> {
         let free: Vec<usize> = (0..d.xt.ncols())
             .filter(|&j| self.factor(j) == 0.0)
             .collect();
@@ -352,13 +352,11 @@ impl General {
             .iter()
             .any(|&j| self.bounds(j) != (f64::NEG_INFINITY, f64::INFINITY))
         {
-            return false;
+            return None;
         }
         let cols = d.xt.select(Axis(1), &free);
         let weighted = &cols * &d.omega.view().insert_axis(Axis(1));
-        let Some(l) = well_conditioned_cholesky(cols.t().dot(&weighted)) else {
-            return false;
-        };
+        let l = well_conditioned_cholesky(cols.t().dot(&weighted))?;
         let norm2 = |v: &Array1<f64>| (v * v * &d.omega).sum();
         let penalized: Vec<usize> = (0..d.xt.ncols())
             .filter(|&j| self.factor(j) > 0.0)
@@ -384,14 +382,18 @@ impl General {
             for &j in &penalized {
                 let xj = d.xt.column(j);
                 let v = self.factor(j);
-                best = best.max((&xj * &r0 * &d.omega).sum().abs() / v);
+                let c = (&xj * &r0 * &d.omega).sum();
+                let (lo, hi) = self.bounds(j);
+                let push = if hi > 0.0 { c } else { 0.0 }.max(if lo < 0.0 { -c } else { 0.0 });
+                best = best.max(push / v);
                 natural = natural.max((norm2(&xj.to_owned()) * norm2(&r0)).sqrt() / v);
             }
             norm2(&r0) > 1e-12 * norm2(&yl.to_owned())
         });
         // Otherwise the penalized columns lie (numerically) in the span of
-        // the unpenalized ones: alpha_max is 0, computed as rounding.
-        fitted && best >= 1e-6 * natural
+        // the unpenalized ones (or are 0), or their bounds hold them at 0:
+        // alpha_max is 0, computed as rounding.
+        Some(fitted && best > 0.0 && best >= 1e-6 * natural)
     }
 
     /// `√(Σₗ Σᵢ ωᵢ(x̃ᵢ(u_a − u_b))²)`: the distance of two models' fitted
