@@ -5,9 +5,9 @@
 use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, Axis, Zip, s};
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
-use crate::path::{ElasticNetPath, alpha_grid};
+use crate::path::{ElasticNetPath, Path, alpha_grid};
 use crate::solver::features::FeatureSettings;
-use crate::solver::folds;
+use crate::solver::folds::{self, HeldOutSums};
 use crate::solver::problem::{Layout, Problem};
 use crate::{ElasticNet, Error, Fit, Float, LinearModel, Result, check};
 
@@ -28,14 +28,18 @@ use crate::{ElasticNet, Error, Fit, Float, LinearModel, Result, check};
 /// * **Scores.** On each training fold the data are centred and
 ///   standardized with that fold's own statistics (never the held-out
 ///   rows'), the path is fitted, and the held-out MSE
-///   `Σ(y − ŷ)²/(m_test·k)` is recorded for every alpha. `mse_mean` is its
+///   `Σ(y − ŷ)²/(m_test·k)` is recorded for every alpha (computed from the
+///   fold's sums `Σxxᵀ`, `Σxy`, `Σy²` when the Gram route applies and
+///   that expansion is accurate, from its rows otherwise). `mse_mean` is its
 ///   mean over folds and `mse_se` the standard error, the sample standard
 ///   deviation over folds divided by `√K`.
 /// * **Choice.** `alpha_min` and `l1_ratio` minimise `mse_mean` (ties go
 ///   to the larger alpha); `alpha_1se` is the largest alpha, at that
 ///   `l1_ratio`, whose `mse_mean` is within one standard error of the
 ///   minimum (glmnet's one-standard-error rule). The returned
-///   [`CvFit::fit`] is refit on all data at `(l1_ratio, alpha_min)`.
+///   [`CvFit::fit`] is refit on all data at `(l1_ratio, alpha_min)`
+///   (on the Gram matrix of all rows formed from the fold sums, when
+///   there is one: equal to [`ElasticNet::fit`] to rounding).
 ///
 /// With the `rayon` feature, folds run in parallel; the results are
 /// bit-identical to the serial run.
@@ -287,13 +291,11 @@ impl<F: Float> ElasticNetCv<F> {
             // masked by another fold's failure (F22).
             check_fold_weights(sw, &fold_of, n_folds)?;
         }
-        // One pass to check x: cheap next to K paths, and the fold sums
-        // below need finite data.
-        check::finite("x", x)?;
-        // Every training set's Gram matrix, and that of all rows, from one
-        // pass over x when they all get one (see `solver::folds`);
+        // Every training set's Gram matrix, that of all rows and the sums
+        // that score each fold, from two passes over x when they all get
+        // one (see `solver::folds`; the first pass also checks x);
         // otherwise each training set is built from a copy of its rows.
-        let (full, trained) = match folds::training_problems(
+        let routed = folds::training_problems(
             x,
             y,
             sample_weight,
@@ -301,9 +303,12 @@ impl<F: Float> ElasticNetCv<F> {
             n_folds,
             self.fit_intercept,
             self.standardize,
-        ) {
-            Some((trained, full)) => (full, Some(trained)),
+        )?;
+        let fold_route = routed.is_some();
+        let (full, trained, held_out) = match routed {
+            Some(p) => (p.full, Some(p.trained), Some(p.held_out)),
             None => {
+                check::finite("x", x)?;
                 let full = Problem::new(
                     x,
                     y,
@@ -312,7 +317,7 @@ impl<F: Float> ElasticNetCv<F> {
                     self.standardize,
                     Layout::Auto,
                 );
-                (full, None)
+                (full, None, None)
             }
         };
         check::representable(&full)?;
@@ -326,11 +331,13 @@ impl<F: Float> ElasticNetCv<F> {
 
         let score = |fold: usize| {
             let problem = trained.as_ref().map(|t| &t[fold]);
-            self.score_fold(x, y, sample_weight, &fold_of, fold, &grids, problem)
+            let sums = held_out.as_ref().map(|h| &h[fold]);
+            self.score_fold(x, y, sample_weight, &fold_of, fold, &grids, problem, sums)
         };
         let folds: Vec<usize> = (0..n_folds).collect();
-        // The refit's problem does not depend on the choice: with `rayon`
-        // it is built while the folds are scored.
+        // Without the fold sums, the refit's problem is built from the
+        // rows; it does not depend on the choice, so with `rayon` it is
+        // built while the folds are scored.
         let refit_problem = || {
             Problem::checked(
                 x,
@@ -342,16 +349,23 @@ impl<F: Float> ElasticNetCv<F> {
             )
         };
         #[cfg(feature = "rayon")]
-        let (per_fold, refit_problem): (Vec<Result<FoldScores<F>>>, _) = {
+        let (per_fold, rebuilt): (Vec<Result<FoldScores<F>>>, _) = {
             use rayon::prelude::*;
-            let (per_fold, problem) = rayon::join(
-                || folds.par_iter().map(|&f| score(f)).collect(),
-                refit_problem,
-            );
-            (per_fold, move || problem)
+            if trained.is_some() {
+                (folds.par_iter().map(|&f| score(f)).collect(), None)
+            } else {
+                let (per_fold, problem) = rayon::join(
+                    || folds.par_iter().map(|&f| score(f)).collect(),
+                    refit_problem,
+                );
+                (per_fold, Some(problem))
+            }
         };
         #[cfg(not(feature = "rayon"))]
-        let per_fold: Vec<Result<FoldScores<F>>> = folds.iter().map(|&f| score(f)).collect();
+        let (per_fold, rebuilt): (Vec<Result<FoldScores<F>>>, Option<Result<Problem<F>>>) =
+            (folds.iter().map(|&f| score(f)).collect(), None);
+        drop(trained);
+        drop(held_out);
 
         let (n_ratios, n_alphas) = (self.l1_ratios.len(), self.n_alphas);
         let n_gammas = self.gammas.as_ref().map_or(0, Vec::len);
@@ -392,11 +406,19 @@ impl<F: Float> ElasticNetCv<F> {
             .tol(self.tol)
             .max_iter(self.max_iter);
         estimator.set_feature_settings(self.features.clone());
-        // The refit is exactly `ElasticNet::fit` at the chosen point (the
-        // same problem, not the fold-sum Gram matrix, equal only to
-        // rounding).
-        drop(full);
-        let fit = estimator.fit_problem(&refit_problem()?)?;
+        // The refit is `ElasticNet::fit` at the chosen point: on the
+        // problem of all rows from the fold sums when there are (equal to
+        // the one `fit` builds to rounding), else on that very problem.
+        let fit = if fold_route {
+            estimator.fit_problem(&full)?
+        } else {
+            drop(full);
+            let problem = match rebuilt {
+                Some(problem) => problem?,
+                None => refit_problem()?,
+            };
+            estimator.fit_problem(&problem)?
+        };
         let relaxed = match &self.gammas {
             Some(gammas) => Some(self.choose_relaxed(
                 x,
@@ -542,16 +564,14 @@ impl<F: Float> ElasticNetCv<F> {
         fold: usize,
         grids: &[Vec<F>],
         trained: Option<&Problem<F>>,
+        sums: Option<&HeldOutSums<F>>,
     ) -> Result<FoldScores<F>> {
-        let (test, train): (Vec<usize>, Vec<usize>) =
-            (0..fold_of.len()).partition(|&i| fold_of[i] == fold);
-        let x_test = x.select(Axis(0), &test);
-        let y_test = y.select(Axis(0), &test);
-        let w_test = sample_weight.map(|w| w.select(Axis(0), &test));
         let built;
         let problem = match trained {
             Some(problem) => problem,
             None => {
+                let train: Vec<usize> =
+                    (0..fold_of.len()).filter(|&i| fold_of[i] != fold).collect();
                 let x_train = x.select(Axis(0), &train);
                 let y_train = y.select(Axis(0), &train);
                 let w_train = sample_weight.map(|w| w.select(Axis(0), &train));
@@ -570,13 +590,30 @@ impl<F: Float> ElasticNetCv<F> {
         let n_gammas = self.gammas.as_ref().map_or(0, Vec::len);
         let mut plain = Array2::zeros((self.l1_ratios.len(), self.n_alphas));
         let mut relaxed = Array3::zeros((n_gammas, self.l1_ratios.len(), self.n_alphas));
-        let scorer = HeldOut::new(
-            x_test.view(),
-            y_test.view(),
-            w_test.as_ref().map(|w| w.view()),
-        );
+        // The held-out rows, copied only if the sums cannot score a path.
+        let mut rows: Option<HeldOutRows<F>> = None;
         for (r, (&l1_ratio, grid)) in self.l1_ratios.iter().zip(grids).enumerate() {
             let path = self.path(l1_ratio).fit_problem(problem, &features, grid)?;
+            if let Some(scores) = sums.and_then(|s| self.score_from_sums(s, &path)) {
+                plain.row_mut(r).assign(&scores.0);
+                if let Some(by_gamma) = scores.1 {
+                    relaxed.slice_mut(s![.., r, ..]).assign(&by_gamma);
+                }
+                continue;
+            }
+            let (x_test, y_test, w_test) = rows.get_or_insert_with(|| {
+                let test: Vec<usize> = (0..fold_of.len()).filter(|&i| fold_of[i] == fold).collect();
+                (
+                    x.select(Axis(0), &test),
+                    y.select(Axis(0), &test),
+                    sample_weight.map(|w| w.select(Axis(0), &test)),
+                )
+            });
+            let scorer = HeldOut::new(
+                x_test.view(),
+                y_test.view(),
+                w_test.as_ref().map(|w| w.view()),
+            );
             let n_iter = path.n_iter.iter().sum();
             let pred = scorer.predict(&path.coefs);
             let scores = scorer.mse_all(&pred, &path.intercepts, None, n_iter)?;
@@ -594,6 +631,39 @@ impl<F: Float> ElasticNetCv<F> {
             plain,
             relaxed: self.gammas.is_some().then_some(relaxed),
         })
+    }
+
+    /// A path's held-out MSE at every alpha (and, for the relaxed fits,
+    /// n_gammas × n_alphas) from the fold's sums, or `None` where they
+    /// cannot give it accurately (see [`HeldOutSums::mse`]). The relaxed
+    /// prediction `γ·ŷ + (1 − γ)·ŷ_LS` is that of the blended coefficients.
+    fn score_from_sums(
+        &self,
+        sums: &HeldOutSums<F>,
+        path: &Path<F>,
+    ) -> Option<(Array1<F>, Option<Array2<F>>)> {
+        let n_alphas = path.coefs.len_of(Axis(0));
+        let mut plain = Array1::zeros(n_alphas);
+        for (a, v) in plain.iter_mut().enumerate() {
+            *v = sums.mse(path.coefs.index_axis(Axis(0), a), path.intercepts.row(a))?;
+        }
+        let by_gamma = match (&self.gammas, &path.relaxed) {
+            (Some(gammas), Some(refits)) => {
+                let mut out = Array2::zeros((gammas.len(), n_alphas));
+                for (g, &gamma) in gammas.iter().enumerate() {
+                    let rest = F::one() - gamma;
+                    for a in 0..n_alphas {
+                        let w = &path.coefs.index_axis(Axis(0), a) * gamma
+                            + &refits.coefs.index_axis(Axis(0), a) * rest;
+                        let b = &path.intercepts.row(a) * gamma + &refits.intercepts.row(a) * rest;
+                        out[[g, a]] = sums.mse(w.view(), b.view())?;
+                    }
+                }
+                Some(out)
+            }
+            _ => None,
+        };
+        Some((plain, by_gamma))
     }
 }
 
@@ -622,6 +692,9 @@ fn check_fold_weights<F: Float>(
     }
     Ok(())
 }
+
+/// Copies of one fold's held-out `x`, `y` and weights.
+type HeldOutRows<F> = (Array2<F>, Array2<F>, Option<Array1<F>>);
 
 /// One fold's held-out scores.
 struct FoldScores<F> {

@@ -13,7 +13,9 @@
 //! is small and the correction loses nothing. The same holds for `x`
 //! against `y` and for `y` against itself. So the K training Gram matrices
 //! cost one pass over `x` and the flops of one Gram matrix, instead of K
-//! row copies and K Gram passes.
+//! row copies and K Gram passes. The sums of each fold alone score it
+//! ([`HeldOutSums`]): the held-out error of any coefficients without
+//! reading the fold's rows again.
 //!
 //! Used when every training set gets the Gram design (`m_train ≥ p`,
 //! `p ≤ 1024`) and every column's `max|x|` is 0 or in `[1e-60, 1e60]`
@@ -26,7 +28,9 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip, s};
 
-use super::problem::{Design, GRAM_MAX_FEATURES, Problem};
+use super::problem::{
+    Design, GRAM_MAX_FEATURES, Problem, add_upper_gram, column_blocks, mirror_upper,
+};
 use crate::Float;
 use crate::scale::column_means;
 
@@ -56,6 +60,8 @@ struct FoldSums<F> {
     bx: Array2<F>,
     by: Array2<F>,
     filled: usize,
+    /// The column blocks of [`add_upper_gram`].
+    blocks: Vec<(usize, usize)>,
 }
 
 impl<F: Float> FoldSums<F> {
@@ -73,6 +79,7 @@ impl<F: Float> FoldSums<F> {
             bx: Array2::zeros((CHUNK, p)),
             by: Array2::zeros((CHUNK, k)),
             filled: 0,
+            blocks: column_blocks(p),
         }
     }
 
@@ -110,8 +117,9 @@ impl<F: Float> FoldSums<F> {
         let spread = self.spread.as_slice_mut().expect("contiguous");
         match x.as_slice() {
             Some(xs) => {
-                for j in 0..xs.len() {
-                    spread[j] += (xs[j] - first[j]).abs();
+                let first = first.as_slice().expect("contiguous");
+                for ((s, &v), &f) in spread.iter_mut().zip(xs).zip(first) {
+                    *s += (v - f).abs();
                 }
             }
             None => {
@@ -134,7 +142,7 @@ impl<F: Float> FoldSums<F> {
         }
         let b = self.bx.slice(s![..n, ..]);
         let c = self.by.slice(s![..n, ..]);
-        ndarray::linalg::general_mat_mul(F::one(), &b.t(), &b, F::one(), &mut self.gram);
+        add_upper_gram(b, &mut self.gram, &self.blocks);
         ndarray::linalg::general_mat_mul(F::one(), &b.t(), &c, F::one(), &mut self.xty);
         for (acc, col) in self.yty.iter_mut().zip(c.axis_iter(Axis(1))) {
             *acc += col.dot(&col);
@@ -172,11 +180,28 @@ fn push_row<F: Float>(
     }
 }
 
-/// The training-set problems of folds `0..n_folds` (`fold_of[i]` is the
-/// fold of row `i`) and the problem of all rows, or `None` when the
-/// fold-sum route does not apply (see the module docs). `x` must be
-/// finite; weights, if any, validated, with a positive total outside every
-/// fold.
+/// What cross-validation needs from the fold sums.
+pub(crate) struct FoldProblems<F> {
+    /// The problem of the training set without fold `f`, for each `f`.
+    pub trained: Vec<Problem<F>>,
+    /// The problem of all rows.
+    pub full: Problem<F>,
+    /// The held-out sums of each fold, to score coefficients without
+    /// reading the fold's rows again.
+    pub held_out: Vec<HeldOutSums<F>>,
+}
+
+/// The problems of cross-validation (`fold_of[i]` is the fold of row `i`,
+/// folds `0..n_folds`), or `Ok(None)` when the fold-sum route does not
+/// apply (see the module docs) — `x` has then not necessarily been looked
+/// at. Weights, if any, must be validated, with a positive total outside
+/// every fold.
+///
+/// # Errors
+///
+/// [`Error::NonFinite`](crate::Error::NonFinite) if a value of `x` is NaN
+/// or infinite (found by the same first pass that finds the ranges and the
+/// shift).
 pub(crate) fn training_problems<F: Float>(
     x: ArrayView2<F>,
     y: ArrayView2<F>,
@@ -185,7 +210,7 @@ pub(crate) fn training_problems<F: Float>(
     n_folds: usize,
     fit_intercept: bool,
     standardize: bool,
-) -> Option<(Vec<Problem<F>>, Problem<F>)> {
+) -> crate::Result<Option<FoldProblems<F>>> {
     let (m, p) = x.dim();
     let k = y.ncols();
     // Only the weights' ratios matter: divided by the largest, huge or
@@ -200,30 +225,8 @@ pub(crate) fn training_problems<F: Float>(
         rows_in[f] += 1;
     }
     if p > GRAM_MAX_FEATURES || rows_in.iter().any(|&n| m - n < p) {
-        return None;
+        return Ok(None);
     }
-    let mut max_abs = Array1::<F>::zeros(p);
-    for (_, row) in x
-        .rows()
-        .into_iter()
-        .enumerate()
-        .filter(|&(i, _)| sample_weight.is_none_or(|w| w[i] != F::zero()))
-    {
-        Zip::from(&mut max_abs)
-            .and(&row)
-            .for_each(|a, &v| *a = a.max(v.abs()));
-    }
-    let ordinary = |a: &F| *a == F::zero() || (*a >= F::cast(1e-60) && *a <= F::cast(1e60));
-    if !max_abs.iter().all(ordinary) || !y.iter().all(|v| ordinary(&v.abs())) {
-        return None;
-    }
-    // Any shift is exact in exact arithmetic; the unweighted mean is close
-    // to every training mean.
-    let (cx, cy) = if fit_intercept {
-        (column_means(x, None), column_means(y, None))
-    } else {
-        (Array1::zeros(p), Array1::zeros(k))
-    };
     // Rows in a fixed number of contiguous blocks (independent of the
     // number of threads, so that results are too), each summed on its own
     // — in parallel with `rayon` — then added up in order. At most 4
@@ -234,6 +237,72 @@ pub(crate) fn training_problems<F: Float>(
     let bounds: Vec<(usize, usize)> = (0..n_blocks)
         .map(|b| (b * m / n_blocks, (b + 1) * m / n_blocks))
         .collect();
+    // The first pass, block by block: the finiteness probe `Σ v·0` (0
+    // unless a value is NaN or infinite), `max|x|` over the rows of
+    // positive weight and `Σ x/m`, the shift.
+    let inv_m = F::one() / F::from_usize_lossy(m);
+    let scan = |&(start, end): &(usize, usize)| -> (F, Array1<F>, Array1<F>) {
+        // Per column, so that the sums are independent and vectorize.
+        let mut probe = vec![F::zero(); p];
+        let mut max_abs = vec![F::zero(); p];
+        let mut shift = vec![F::zero(); p];
+        let mut copy = vec![F::zero(); p];
+        for i in start..end {
+            let row = x.row(i);
+            let row = match row.as_slice() {
+                Some(row) => row,
+                None => {
+                    copy.iter_mut().zip(&row).for_each(|(c, &v)| *c = v);
+                    &copy
+                }
+            };
+            if sample_weight.is_none_or(|w| w[i] != F::zero()) {
+                for (a, &v) in max_abs.iter_mut().zip(row) {
+                    // Not `max`: its NaN rule keeps this from vectorizing
+                    // (NaN is caught by the probe).
+                    if v.abs() > *a {
+                        *a = v.abs();
+                    }
+                }
+            }
+            for j in 0..p {
+                probe[j] += row[j] * F::zero();
+                shift[j] += row[j] * inv_m;
+            }
+        }
+        let probe = probe.iter().fold(F::zero(), |acc, &v| acc + v);
+        (probe, Array1::from(max_abs), Array1::from(shift))
+    };
+    #[cfg(feature = "rayon")]
+    let scanned: Vec<(F, Array1<F>, Array1<F>)> = {
+        use rayon::prelude::*;
+        bounds.par_iter().map(scan).collect()
+    };
+    #[cfg(not(feature = "rayon"))]
+    let scanned: Vec<(F, Array1<F>, Array1<F>)> = bounds.iter().map(scan).collect();
+    let mut max_abs = Array1::<F>::zeros(p);
+    let mut shift = Array1::<F>::zeros(p);
+    for (probe, block_max, block_shift) in scanned {
+        if probe != F::zero() {
+            // Some value is NaN or infinite: the error that locates it.
+            crate::check::finite("x", x)?;
+        }
+        Zip::from(&mut max_abs)
+            .and(&block_max)
+            .for_each(|a, &b| *a = a.max(b));
+        shift += &block_shift;
+    }
+    let ordinary = |a: &F| *a == F::zero() || (*a >= F::cast(1e-60) && *a <= F::cast(1e60));
+    if !max_abs.iter().all(ordinary) || !y.iter().all(|v| ordinary(&v.abs())) {
+        return Ok(None);
+    }
+    // Any shift is exact in exact arithmetic; the unweighted mean is close
+    // to every training mean.
+    let (cx, cy) = if fit_intercept {
+        (shift, column_means(y, None))
+    } else {
+        (Array1::zeros(p), Array1::zeros(k))
+    };
     let block_sums = |&(start, end): &(usize, usize)| -> Vec<FoldSums<F>> {
         let mut sums: Vec<FoldSums<F>> = (0..n_folds).map(|_| FoldSums::new(p, k)).collect();
         for i in start..end {
@@ -268,8 +337,127 @@ pub(crate) fn training_problems<F: Float>(
             weighted,
         )
     };
-    // Excluding fold `n_folds`, which does not exist: all rows.
-    Some(((0..n_folds).map(problem).collect(), problem(n_folds)))
+    let held_out = (0..n_folds)
+        .map(|f| HeldOutSums::new(&sums, f, &cx, &cy))
+        .collect();
+    Ok(Some(FoldProblems {
+        trained: (0..n_folds).map(problem).collect(),
+        // Excluding fold `n_folds`, which does not exist: all rows.
+        full: problem(n_folds),
+        held_out,
+    }))
+}
+
+/// One fold's sums around the common shift `c`: enough to give the
+/// (weighted) mean squared error on the fold of any coefficients `W`
+/// (p × k) and intercepts `b` without its rows.
+///
+/// With the fold's means `x̄_f = c + s/V`, `ȳ_f = c_y + s_y/V` (`V = Σwᵢ`)
+/// and its centred cross-products `A_c = A − s·sᵀ/V`, `S_c`, `Y_c`, the
+/// residuals `eᵢ = yᵢ − b − Wᵀxᵢ` have, per target `l`,
+///
+/// `Σᵢ wᵢeᵢₗ² = Y_cₗ − 2·W_lᵀS_cₗ + W_lᵀA_cW_l + V·(ȳ_fₗ − x̄_fᵀW_l − b_l)²`,
+///
+/// an expansion that cancels when the fit is close: [`mse`](Self::mse)
+/// bounds its rounding error and declines when the bound is not small.
+pub(crate) struct HeldOutSums<F> {
+    /// `A_c`, p × p.
+    gram: Array2<F>,
+    /// `S_c`, p × k.
+    xty: Array2<F>,
+    /// `Y_c`, k.
+    yty: Array1<F>,
+    /// `x̄_f`, `ȳ_f`.
+    x_mean: Array1<F>,
+    y_mean: Array1<F>,
+    /// `V`.
+    weight: F,
+    /// The relative error of the summed entries: `(CHUNK + n/CHUNK + 8)·ε`
+    /// for `n` rows summed in chunks.
+    unit: F,
+}
+
+impl<F: Float> HeldOutSums<F> {
+    fn new(sums: &[(usize, FoldSums<F>)], f: usize, cx: &Array1<F>, cy: &Array1<F>) -> Self {
+        let p = cx.len();
+        let k = cy.len();
+        let mut gram = Array2::<F>::zeros((p, p));
+        let mut xty = Array2::<F>::zeros((p, k));
+        let mut yty = Array1::<F>::zeros(k);
+        let mut sx = Array1::<F>::zeros(p);
+        let mut sy = Array1::<F>::zeros(k);
+        let (mut weight, mut rows) = (F::zero(), 0usize);
+        for (_, s) in sums.iter().filter(|&&(g, _)| g == f) {
+            gram += &s.gram;
+            xty += &s.xty;
+            yty += &s.yty;
+            sx += &s.sx;
+            sy += &s.sy;
+            weight += s.weight;
+            rows += s.rows;
+        }
+        mirror_upper(&mut gram);
+        let dx = &sx / weight;
+        let dy = &sy / weight;
+        for (mut row, &si) in gram.rows_mut().into_iter().zip(&sx) {
+            row.scaled_add(-si, &dx);
+        }
+        for (mut row, &si) in xty.rows_mut().into_iter().zip(&sx) {
+            row.scaled_add(-si, &dy);
+        }
+        Zip::from(&mut yty)
+            .and(&sy)
+            .and(&dy)
+            .for_each(|v, &s, &d| *v = (*v - s * d).max(F::zero()));
+        let unit = F::from_usize_lossy(CHUNK + rows / CHUNK + 8) * F::epsilon();
+        Self {
+            gram,
+            xty,
+            yty,
+            x_mean: cx + &dx,
+            y_mean: cy + &dy,
+            weight,
+            unit,
+        }
+    }
+
+    /// `Σᵢ wᵢ‖yᵢ − b − Wᵀxᵢ‖²/(V·k)` on the fold, or `None` when the
+    /// expansion's rounding error bound exceeds `1e-8` of the result (a
+    /// near-perfect fit) or the result is not finite: the caller then
+    /// computes it from the rows.
+    pub(crate) fn mse(&self, w: ArrayView2<F>, b: ArrayView1<F>) -> Option<F> {
+        let (p, k) = w.dim();
+        let mut total = F::zero();
+        let mut bound = F::zero();
+        let mut support = Vec::with_capacity(p);
+        for l in 0..k {
+            let wl = w.column(l);
+            support.clear();
+            support.extend((0..p).filter(|&j| wl[j] != F::zero()));
+            let (mut quad, mut quad_abs, mut lin, mut lin_abs, mut mean) =
+                (F::zero(), F::zero(), F::zero(), F::zero(), F::zero());
+            for &a in &support {
+                let row = self.gram.row(a);
+                let (mut inner, mut inner_abs) = (F::zero(), F::zero());
+                for &c in &support {
+                    inner += row[c] * wl[c];
+                    inner_abs += (row[c] * wl[c]).abs();
+                }
+                quad += wl[a] * inner;
+                quad_abs += wl[a].abs() * inner_abs;
+                lin += wl[a] * self.xty[[a, l]];
+                lin_abs += (wl[a] * self.xty[[a, l]]).abs();
+                mean += self.x_mean[a] * wl[a];
+            }
+            let offset = self.y_mean[l] - mean - b[l];
+            let centred = self.yty[l] - (lin + lin) + quad;
+            total += centred.max(F::zero()) + self.weight * offset * offset;
+            bound += F::cast(4.0) * self.unit * (self.yty[l] + lin_abs + lin_abs + quad_abs);
+        }
+        let mse = total / (self.weight * F::from_usize_lossy(k));
+        let bound = bound / (self.weight * F::from_usize_lossy(k));
+        (mse.is_finite() && bound <= F::cast(1e-8) * mse).then_some(mse)
+    }
 }
 
 /// The problem of the training set without fold `f`.
@@ -300,6 +488,7 @@ fn training_problem<F: Float>(
         weight += s.weight;
         rows += s.rows;
     }
+    mirror_upper(&mut gram);
     let (mut x_mean, y_mean) = if fit_intercept {
         // Re-centre on the training means: A − s·sᵀ/W and friends.
         let cxw = &sx / weight;
@@ -406,7 +595,11 @@ mod tests {
             (false, false, true),
         ] {
             let sw = weighted.then(|| weights.view());
-            let (mut problems, all) = training_problems(
+            let FoldProblems {
+                trained: mut problems,
+                full: all,
+                held_out,
+            } = training_problems(
                 d.x.view(),
                 d.y.view(),
                 sw,
@@ -415,7 +608,25 @@ mod tests {
                 fit_intercept,
                 standardize,
             )
+            .expect("finite")
             .expect("applies");
+            // Each fold's held-out sums give the (weighted) MSE of any
+            // coefficients as the rows do.
+            let w = ndarray::array![[0.5], [-1.25], [2.0], [0.0], [0.003]];
+            let b = ndarray::array![0.75];
+            for (f, sums) in held_out.iter().enumerate() {
+                let test: Vec<usize> = (0..600).filter(|&i| fold_of[i] == f).collect();
+                let x = d.x.select(Axis(0), &test);
+                let e = &d.y.select(Axis(0), &test) - &(x.dot(&w) + &b);
+                let ws: Vec<f64> = test.iter().map(|&i| sw.map_or(1.0, |w| w[i])).collect();
+                let num: f64 = e.iter().zip(&ws).map(|(e, w)| w * e * e).sum();
+                let want = num / ws.iter().sum::<f64>();
+                let got = sums.mse(w.view(), b.view()).expect("accurate");
+                assert!(
+                    (got - want).abs() <= 1e-10 * want,
+                    "fold {f}: {got} vs {want}"
+                );
+            }
             // The last one: all rows (fold 4 does not exist).
             problems.push(all);
             for (f, got) in problems.iter().enumerate() {
@@ -463,5 +674,29 @@ mod tests {
                 assert_eq!(got.n_samples, want.n_samples);
             }
         }
+    }
+
+    /// A near-perfect fit: the expansion would cancel to noise, so the sums
+    /// decline and the caller scores from the rows; a poor fit of the same
+    /// data is scored.
+    #[test]
+    fn held_out_sums_decline_a_near_perfect_fit() {
+        let d = make_regression(200, 3, 3, 0.0, 3);
+        let w_true = ndarray::array![[1.5], [-2.0], [0.25]];
+        let y = d.x.dot(&w_true) + 4.0;
+        let fold_of: Vec<usize> = (0..200).map(|i| i % 2).collect();
+        let routed = training_problems(d.x.view(), y.view(), None, &fold_of, 2, true, false)
+            .expect("finite")
+            .expect("applies");
+        let sums = &routed.held_out[0];
+        assert!(
+            sums.mse(w_true.view(), ndarray::array![4.0].view())
+                .is_none()
+        );
+        let poor = sums.mse(
+            ndarray::Array2::zeros((3, 1)).view(),
+            ndarray::array![0.0].view(),
+        );
+        assert!(poor.is_some_and(|v| v > 1.0));
     }
 }

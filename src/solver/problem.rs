@@ -513,18 +513,7 @@ fn gram_and_xty<F: Float>(
             let dv = dev.as_slice_mut().expect("contiguous");
             super::linalg::axpy(weight, out, dv);
         }
-        let b = b.view();
-        for (bi, &(i0, i1)) in blocks.iter().enumerate() {
-            for &(j0, j1) in &blocks[bi..] {
-                ndarray::linalg::general_mat_mul(
-                    F::one(),
-                    &b.slice(s![.., i0..i1]).t(),
-                    &b.slice(s![.., j0..j1]),
-                    F::one(),
-                    &mut gram.slice_mut(s![i0..i1, j0..j1]),
-                );
-            }
-        }
+        add_upper_gram(b.view(), &mut gram, &blocks);
         ndarray::linalg::general_mat_mul(
             F::one(),
             &b.t(),
@@ -534,9 +523,38 @@ fn gram_and_xty<F: Float>(
         );
         start = end;
     }
-    // Mirror the upper triangle (within diagonal blocks, the two triangles
-    // can differ in the last bit: use their mean).
-    for i in 0..n_features {
+    mirror_upper(&mut gram);
+    (gram, xty, dev)
+}
+
+/// `Q += BᵀB` on the upper block triangle of `Q` only (blocks from
+/// [`column_blocks`]): half the flops of the full product. The blocks below
+/// the diagonal blocks are left alone; [`mirror_upper`] completes `Q`.
+pub(crate) fn add_upper_gram<F: Float>(
+    b: ArrayView2<F>,
+    gram: &mut Array2<F>,
+    blocks: &[(usize, usize)],
+) {
+    for (bi, &(i0, i1)) in blocks.iter().enumerate() {
+        for &(j0, j1) in &blocks[bi..] {
+            ndarray::linalg::general_mat_mul(
+                F::one(),
+                &b.slice(s![.., i0..i1]).t(),
+                &b.slice(s![.., j0..j1]),
+                F::one(),
+                &mut gram.slice_mut(s![i0..i1, j0..j1]),
+            );
+        }
+    }
+}
+
+/// Completes a `Q` summed by [`add_upper_gram`] (below-diagonal blocks
+/// still 0): the mirror of the upper triangle, and within diagonal blocks,
+/// where both triangles were formed and can differ in the last bit, their
+/// mean.
+pub(crate) fn mirror_upper<F: Float>(gram: &mut Array2<F>) {
+    let n = gram.nrows();
+    for i in 0..n {
         for j in 0..i {
             let v = if gram[[i, j]] == F::zero() {
                 gram[[j, i]]
@@ -547,7 +565,6 @@ fn gram_and_xty<F: Float>(
             gram[[j, i]] = v;
         }
     }
-    (gram, xty, dev)
 }
 
 /// `x` copied into column-major order, a block of [`COPY_BLOCK`] columns
@@ -592,7 +609,7 @@ const COPY_BLOCK: usize = 32;
 const GRAM_BLOCK: usize = 32;
 
 /// `[start, end)` column ranges of the Gram blocks.
-fn column_blocks(n_features: usize) -> Vec<(usize, usize)> {
+pub(crate) fn column_blocks(n_features: usize) -> Vec<(usize, usize)> {
     (0..n_features)
         .step_by(GRAM_BLOCK)
         .map(|start| (start, (start + GRAM_BLOCK).min(n_features)))
