@@ -567,6 +567,9 @@ pub(crate) fn mirror_upper<F: Float>(gram: &mut Array2<F>) {
     }
 }
 
+/// The side of the square tiles [`column_major_copy`] transposes.
+const TILE: usize = 8;
+
 /// `x` copied into column-major order, a block of [`COPY_BLOCK`] columns
 /// at a time, each block handed to `finish` (column-major, its columns
 /// contiguous) as soon as it is complete, while it is still in cache. From
@@ -587,10 +590,21 @@ fn column_major_copy<F: Float>(
                 let dst = block
                     .as_slice_memory_order_mut()
                     .expect("contiguous columns");
-                for i in 0..m {
-                    let row = &src[i * p + j0..i * p + j1];
-                    for (c, &v) in row.iter().enumerate() {
-                        dst[c * m + i] = v;
+                // Tile by tile: TILE rows of TILE columns, read as TILE
+                // short runs and written as TILE short runs, so that the
+                // writes go down each column (a row at a time, they would
+                // stride through memory and alias in the cache).
+                let width = j1 - j0;
+                for i0 in (0..m).step_by(TILE) {
+                    let i1 = (i0 + TILE).min(m);
+                    for c0 in (0..width).step_by(TILE) {
+                        let c1 = (c0 + TILE).min(width);
+                        for c in c0..c1 {
+                            let column = &mut dst[c * m + i0..c * m + i1];
+                            for (d, i) in column.iter_mut().zip(i0..i1) {
+                                *d = src[i * p + j0 + c];
+                            }
+                        }
                     }
                 }
             }
