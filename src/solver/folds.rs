@@ -28,6 +28,7 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip, s};
 
+use super::gram_kernel::{PANEL, add_upper_gram_fast};
 use super::problem::{
     Design, GRAM_MAX_FEATURES, Problem, add_upper_gram, column_blocks, mirror_upper,
 };
@@ -76,7 +77,8 @@ impl<F: Float> FoldSums<F> {
             rows: 0,
             first: None,
             spread: Array1::zeros(p),
-            bx: Array2::zeros((CHUNK, p)),
+            // Rows padded with zeros for the AVX-512 kernel.
+            bx: Array2::zeros((CHUNK, p.div_ceil(PANEL) * PANEL)),
             by: Array2::zeros((CHUNK, k)),
             filled: 0,
             blocks: column_blocks(p),
@@ -140,9 +142,12 @@ impl<F: Float> FoldSums<F> {
         if n == 0 {
             return;
         }
-        let b = self.bx.slice(s![..n, ..]);
+        let p = self.gram.nrows();
+        if !add_upper_gram_fast(&self.bx, n, p, &mut self.gram) {
+            add_upper_gram(self.bx.slice(s![..n, ..p]), &mut self.gram, &self.blocks);
+        }
+        let b = self.bx.slice(s![..n, ..p]);
         let c = self.by.slice(s![..n, ..]);
-        add_upper_gram(b, &mut self.gram, &self.blocks);
         ndarray::linalg::general_mat_mul(F::one(), &b.t(), &c, F::one(), &mut self.xty);
         for (acc, col) in self.yty.iter_mut().zip(c.axis_iter(Axis(1))) {
             *acc += col.dot(&col);

@@ -20,6 +20,7 @@ pub(crate) mod cd;
 pub(crate) mod features;
 pub(crate) mod folds;
 pub(crate) mod gap;
+pub(crate) mod gram_kernel;
 pub(crate) mod linalg;
 pub(crate) mod problem;
 pub(crate) mod proximal;

@@ -6,6 +6,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Shape
 use crate::Float;
 use crate::scale::{column_means, column_moments};
 
+use super::gram_kernel::{PANEL, add_upper_gram_fast};
 use super::linalg::dot;
 
 /// Rows handled at a time while forming `XᵀX`: bounds the scratch buffer to
@@ -144,12 +145,9 @@ impl<F: Float> Problem<F> {
         let (x_mean, x_scale) = if standardize {
             column_moments(x, fit_intercept, omega_view)
         } else if one_pass_means {
-            let mean = one_pass_column_means(x, omega_view);
-            if verify_x && mean.iter().any(|v| !v.is_finite()) {
-                // A finite sum of finite terms: some value is not finite.
-                crate::check::finite("x", x)?;
-            }
-            (mean, Array1::ones(n_features))
+            // A provisional centre from the first rows, corrected exactly
+            // after the Gram pass (below): no pass of its own.
+            (first_rows_shift(x, omega_view), Array1::ones(n_features))
         } else if fit_intercept && !copy_means {
             // The corrected two-pass mean (exact for a constant column).
             (column_means(x, omega_view), Array1::ones(n_features))
@@ -176,8 +174,30 @@ impl<F: Float> Problem<F> {
 
         let mut x_mean = x_mean;
         let (design, col_norm2) = if use_gram {
-            let (mut gram, mut xty, dev) =
+            let (mut gram, mut xty, mut dev) =
                 gram_and_xty(x, y_c.view(), &x_mean, &x_scale, root_omega.as_ref());
+            if one_pass_means {
+                if verify_x && !dev.iter().chain(gram.diag()).all(|v| v.is_finite()) {
+                    // Finite sums of finite terms: some value is not finite
+                    // (or the squares overflow, which the caller reports).
+                    crate::check::finite("x", x)?;
+                }
+                // The correction subtracts `eⱼ²/m` from `Qⱼⱼ`; it loses
+                // nothing while the provisional centre is within a
+                // standard deviation of the mean (`2eⱼ² ≤ m·Qⱼⱼ`), as it is
+                // for rows in no particular order. Otherwise (sorted rows,
+                // say) the pass is redone around the one-pass means.
+                let m = F::from_usize_lossy(n_samples);
+                let far = dev
+                    .iter()
+                    .zip(gram.diag())
+                    .any(|(&e, &q)| e * e + e * e > m * q);
+                if far {
+                    x_mean = one_pass_column_means(x, omega_view);
+                    (gram, xty, dev) =
+                        gram_and_xty(x, y_c.view(), &x_mean, &x_scale, root_omega.as_ref());
+                }
+            }
             if fit_intercept {
                 // The deviations `e = Σᵢ √ωᵢ·B_i` of slightly inexact
                 // means: centring on `x̄ + s·e/m` instead (exact) changes
@@ -474,12 +494,14 @@ fn gram_and_xty<F: Float>(
     let mut dev = Array1::zeros(n_features);
     let inv_scale = scale.mapv(|s| F::one() / s);
     let unit_scale = scale.iter().all(|&s| s == F::one());
-    let mut buf = Array2::zeros((GRAM_CHUNK.min(n_samples), n_features));
+    // Rows padded with zeros to a multiple of PANEL for the AVX-512 kernel.
+    let stride = n_features.div_ceil(PANEL) * PANEL;
+    let mut buf = Array2::zeros((GRAM_CHUNK.min(n_samples), stride));
     let blocks = column_blocks(n_features);
     let mut start = 0;
     while start < n_samples {
         let end = (start + GRAM_CHUNK).min(n_samples);
-        let mut b = buf.slice_mut(s![..end - start, ..]);
+        let mut b = buf.slice_mut(s![..end - start, ..n_features]);
         for (i, (mut out, row)) in b
             .rows_mut()
             .into_iter()
@@ -513,7 +535,14 @@ fn gram_and_xty<F: Float>(
             let dv = dev.as_slice_mut().expect("contiguous");
             super::linalg::axpy(weight, out, dv);
         }
-        add_upper_gram(b.view(), &mut gram, &blocks);
+        if !add_upper_gram_fast(&buf, end - start, n_features, &mut gram) {
+            add_upper_gram(
+                buf.slice(s![..end - start, ..n_features]),
+                &mut gram,
+                &blocks,
+            );
+        }
+        let b = buf.slice(s![..end - start, ..n_features]);
         ndarray::linalg::general_mat_mul(
             F::one(),
             &b.t(),
@@ -661,6 +690,38 @@ fn correct_means<F: Float>(
         .and(scale)
         .and(&c)
         .for_each(|mu, &s, &cj| *mu += s * cj);
+}
+
+/// A provisional centre for the Gram pass: the mean of the first
+/// [`GRAM_CHUNK`] rows of positive weight, and for a column constant over
+/// them its value exactly (so that a constant column is centred to exact
+/// zeros). Any centre is exact once corrected by [`correct_means`]; this
+/// one costs no pass over `x`.
+fn first_rows_shift<F: Float>(x: ArrayView2<F>, weights: Option<ArrayView1<F>>) -> Array1<F> {
+    let p = x.ncols();
+    let rows: Vec<usize> = (0..x.nrows())
+        .filter(|&i| weights.is_none_or(|w| w[i] != F::zero()))
+        .take(GRAM_CHUNK)
+        .collect();
+    let mut shift = Array1::<F>::zeros(p);
+    let Some(&first) = rows.first() else {
+        return shift;
+    };
+    let inv = F::one() / F::from_usize_lossy(rows.len());
+    let first = x.row(first);
+    let mut constant = vec![true; p];
+    for &i in &rows {
+        for (j, &v) in x.row(i).iter().enumerate() {
+            shift[j] += v * inv;
+            constant[j] &= v == first[j];
+        }
+    }
+    for j in 0..p {
+        if constant[j] {
+            shift[j] = first[j];
+        }
+    }
+    shift
 }
 
 /// Plain weighted column means `Σᵢ ωᵢ·xᵢⱼ/m` in one pass over the rows,
