@@ -44,7 +44,7 @@ pub(crate) fn add_upper_gram_fast<F: Float>(
         {
             let stride = b.ncols();
             let shapes_fit =
-                stride % PANEL == 0 && stride >= p && rows <= b.nrows() && q.dim() == (p, p);
+                stride.is_multiple_of(PANEL) && stride >= p && rows <= b.nrows() && q.dim() == (p, p);
             if let (true, Some(b), Some(q)) = (shapes_fit, b.as_slice(), q.as_slice_mut()) {
                 // SAFETY: AVX-512F was just detected; `b` holds `rows` rows
                 // of `stride` values and `q` p × p values, which is all the
@@ -85,7 +85,7 @@ mod avx512 {
         p: usize,
         q: &mut [f64],
     ) {
-        assert!(b.len() >= rows * stride && stride % PANEL == 0 && stride >= p);
+        assert!(b.len() >= rows * stride && stride.is_multiple_of(PANEL) && stride >= p);
         assert!(q.len() >= p * p);
         let base = b.as_ptr();
         let mut i0 = 0;
