@@ -30,7 +30,8 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip, s};
 
 use super::gram_kernel::{PANEL, add_upper_gram_fast};
 use super::problem::{
-    Design, GRAM_MAX_FEATURES, Problem, add_upper_gram, column_blocks, mirror_upper,
+    Design, GRAM_MAX_FEATURES, Problem, add_upper_gram, column_blocks, first_rows_shift,
+    mirror_upper,
 };
 use crate::Float;
 use crate::scale::column_means;
@@ -57,6 +58,8 @@ struct FoldSums<F> {
     /// `j` is constant on the fold).
     first: Option<Array1<F>>,
     spread: Array1<F>,
+    /// `maxᵢ|xᵢⱼ|` over the fold's rows of positive weight.
+    max_abs: Array1<F>,
     /// `√wᵢ(xᵢ − c)` and `√wᵢ(yᵢ − c_y)` of rows not yet in `gram`.
     bx: Array2<F>,
     by: Array2<F>,
@@ -77,6 +80,7 @@ impl<F: Float> FoldSums<F> {
             rows: 0,
             first: None,
             spread: Array1::zeros(p),
+            max_abs: Array1::zeros(p),
             // Rows padded with zeros for the AVX-512 kernel.
             bx: Array2::zeros((CHUNK, p.div_ceil(PANEL) * PANEL)),
             by: Array2::zeros((CHUNK, k)),
@@ -86,6 +90,7 @@ impl<F: Float> FoldSums<F> {
     }
 
     /// Adds row `(x, y)` with weight `w`.
+    #[inline(always)]
     fn push(&mut self, x: ArrayView1<F>, y: ArrayView1<F>, w: F, cx: &Array1<F>, cy: &Array1<F>) {
         self.weight += w;
         self.rows += 1;
@@ -117,16 +122,25 @@ impl<F: Float> FoldSums<F> {
         }
         let first = self.first.get_or_insert_with(|| x.to_owned());
         let spread = self.spread.as_slice_mut().expect("contiguous");
+        let max_abs = self.max_abs.as_slice_mut().expect("contiguous");
         match x.as_slice() {
             Some(xs) => {
                 let first = first.as_slice().expect("contiguous");
-                for ((s, &v), &f) in spread.iter_mut().zip(xs).zip(first) {
+                for (((s, a), &v), &f) in spread.iter_mut().zip(max_abs).zip(xs).zip(first) {
                     *s += (v - f).abs();
+                    // Not `max`: its NaN rule keeps this from vectorizing
+                    // (a NaN shows in the sums).
+                    if v.abs() > *a {
+                        *a = v.abs();
+                    }
                 }
             }
             None => {
                 for (j, &v) in x.iter().enumerate() {
                     spread[j] += (v - first[j]).abs();
+                    if v.abs() > max_abs[j] {
+                        max_abs[j] = v.abs();
+                    }
                 }
             }
         }
@@ -156,8 +170,79 @@ impl<F: Float> FoldSums<F> {
     }
 }
 
+/// The inputs of the fold-sum pass over the rows.
+struct RowPass<'a, F> {
+    x: ArrayView2<'a, F>,
+    y: ArrayView2<'a, F>,
+    sample_weight: Option<ArrayView1<'a, F>>,
+    fold_of: &'a [usize],
+    n_folds: usize,
+}
+
+impl<F: Float> RowPass<'_, F> {
+    /// The fold sums of each block of rows, around the shifts `cx`, `cy`:
+    /// in parallel with `rayon`, in order either way.
+    fn sum_blocks(
+        &self,
+        bounds: &[(usize, usize)],
+        cx: &Array1<F>,
+        cy: &Array1<F>,
+    ) -> Vec<Vec<FoldSums<F>>> {
+        let one = |&(start, end): &(usize, usize)| {
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU running this has AVX2 (just detected).
+                return unsafe { self.sum_rows_avx2(start, end, cx, cy) };
+            }
+            self.sum_rows(start, end, cx, cy)
+        };
+        #[cfg(feature = "rayon")]
+        {
+            use rayon::prelude::*;
+            bounds.par_iter().map(one).collect()
+        }
+        #[cfg(not(feature = "rayon"))]
+        bounds.iter().map(one).collect()
+    }
+
+    /// [`sum_rows`](Self::sum_rows) compiled for AVX2 (no fused
+    /// multiply-add: the same sums to the bit).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn sum_rows_avx2(
+        &self,
+        start: usize,
+        end: usize,
+        cx: &Array1<F>,
+        cy: &Array1<F>,
+    ) -> Vec<FoldSums<F>> {
+        self.sum_rows(start, end, cx, cy)
+    }
+
+    /// The fold sums of rows `start..end`.
+    #[inline(always)]
+    fn sum_rows(
+        &self,
+        start: usize,
+        end: usize,
+        cx: &Array1<F>,
+        cy: &Array1<F>,
+    ) -> Vec<FoldSums<F>> {
+        let (p, k) = (self.x.ncols(), self.y.ncols());
+        let mut sums: Vec<FoldSums<F>> = (0..self.n_folds).map(|_| FoldSums::new(p, k)).collect();
+        for i in start..end {
+            let w = self.sample_weight.map_or(F::one(), |w| w[i]);
+            sums[self.fold_of[i]].push(self.x.row(i), self.y.row(i), w, cx, cy);
+        }
+        for fs in &mut sums {
+            fs.flush();
+        }
+        sums
+    }
+}
+
 /// `buf = √w·(v − c)` and `sum += w·(v − c)`.
-#[inline]
+#[inline(always)]
 fn push_row<F: Float>(
     v: ArrayView1<F>,
     c: &Array1<F>,
@@ -242,90 +327,64 @@ pub(crate) fn training_problems<F: Float>(
     let bounds: Vec<(usize, usize)> = (0..n_blocks)
         .map(|b| (b * m / n_blocks, (b + 1) * m / n_blocks))
         .collect();
-    // The first pass, block by block: the finiteness probe `Σ v·0` (0
-    // unless a value is NaN or infinite), `max|x|` over the rows of
-    // positive weight and `Σ x/m`, the shift.
-    let inv_m = F::one() / F::from_usize_lossy(m);
-    let scan = |&(start, end): &(usize, usize)| -> (F, Array1<F>, Array1<F>) {
-        // Per column, so that the sums are independent and vectorize.
-        let mut probe = vec![F::zero(); p];
-        let mut max_abs = vec![F::zero(); p];
-        let mut shift = vec![F::zero(); p];
-        let mut copy = vec![F::zero(); p];
-        for i in start..end {
-            let row = x.row(i);
-            let row = match row.as_slice() {
-                Some(row) => row,
-                None => {
-                    copy.iter_mut().zip(&row).for_each(|(c, &v)| *c = v);
-                    &copy
-                }
-            };
-            if sample_weight.is_none_or(|w| w[i] != F::zero()) {
-                for (a, &v) in max_abs.iter_mut().zip(row) {
-                    // Not `max`: its NaN rule keeps this from vectorizing
-                    // (NaN is caught by the probe).
-                    if v.abs() > *a {
-                        *a = v.abs();
-                    }
-                }
-            }
-            for j in 0..p {
-                probe[j] += row[j] * F::zero();
-                shift[j] += row[j] * inv_m;
-            }
-        }
-        let probe = probe.iter().fold(F::zero(), |acc, &v| acc + v);
-        (probe, Array1::from(max_abs), Array1::from(shift))
-    };
-    #[cfg(feature = "rayon")]
-    let scanned: Vec<(F, Array1<F>, Array1<F>)> = {
-        use rayon::prelude::*;
-        bounds.par_iter().map(scan).collect()
-    };
-    #[cfg(not(feature = "rayon"))]
-    let scanned: Vec<(F, Array1<F>, Array1<F>)> = bounds.iter().map(scan).collect();
-    let mut max_abs = Array1::<F>::zeros(p);
-    let mut shift = Array1::<F>::zeros(p);
-    for (probe, block_max, block_shift) in scanned {
-        if probe != F::zero() {
-            // Some value is NaN or infinite: the error that locates it.
-            crate::check::finite("x", x)?;
-        }
-        Zip::from(&mut max_abs)
-            .and(&block_max)
-            .for_each(|a, &b| *a = a.max(b));
-        shift += &block_shift;
-    }
     let ordinary = |a: &F| *a == F::zero() || (*a >= F::cast(1e-60) && *a <= F::cast(1e60));
-    if !max_abs.iter().all(ordinary) || !y.iter().all(|v| ordinary(&v.abs())) {
+    if !y.iter().all(|v| ordinary(&v.abs())) {
         return Ok(None);
     }
-    // Any shift is exact in exact arithmetic; the unweighted mean is close
-    // to every training mean.
+    // Any shift is exact in exact arithmetic. The first rows' mean costs no
+    // pass; it is checked against the sums below.
     let (cx, cy) = if fit_intercept {
-        (shift, column_means(y, None))
+        (first_rows_shift(x, sample_weight), column_means(y, None))
     } else {
         (Array1::zeros(p), Array1::zeros(k))
     };
-    let block_sums = |&(start, end): &(usize, usize)| -> Vec<FoldSums<F>> {
-        let mut sums: Vec<FoldSums<F>> = (0..n_folds).map(|_| FoldSums::new(p, k)).collect();
-        for i in start..end {
-            let w = sample_weight.map_or(F::one(), |w| w[i]);
-            sums[fold_of[i]].push(x.row(i), y.row(i), w, &cx, &cy);
-        }
-        for fs in &mut sums {
-            fs.flush();
-        }
-        sums
+    let pass = RowPass {
+        x,
+        y,
+        sample_weight,
+        fold_of,
+        n_folds,
     };
-    #[cfg(feature = "rayon")]
-    let blocks: Vec<Vec<FoldSums<F>>> = {
-        use rayon::prelude::*;
-        bounds.par_iter().map(block_sums).collect()
+    let mut blocks = pass.sum_blocks(&bounds, &cx, &cy);
+    let total = |blocks: &[Vec<FoldSums<F>>]| {
+        let (mut sx, mut diag, mut weight) =
+            (Array1::<F>::zeros(p), Array1::<F>::zeros(p), F::zero());
+        let mut max_abs = Array1::<F>::zeros(p);
+        for fs in blocks.iter().flatten() {
+            sx += &fs.sx;
+            diag += &fs.gram.diag();
+            weight += fs.weight;
+            Zip::from(&mut max_abs)
+                .and(&fs.max_abs)
+                .for_each(|a, &b| *a = a.max(b));
+        }
+        (sx, diag, weight, max_abs)
     };
-    #[cfg(not(feature = "rayon"))]
-    let blocks: Vec<Vec<FoldSums<F>>> = bounds.iter().map(block_sums).collect();
+    let (sx, diag, weight, max_abs) = total(&blocks);
+    if !sx.iter().chain(&diag).all(|v| v.is_finite()) {
+        // Finite sums of finite terms: some value of x is not finite —
+        // or its squares overflow, and the rows route handles it.
+        crate::check::finite("x", x)?;
+        return Ok(None);
+    }
+    if !max_abs.iter().all(ordinary) {
+        return Ok(None);
+    }
+    // Re-centring subtracts `sⱼ²/W` from `Aⱼⱼ`: nothing is lost while the
+    // shift is within a standard deviation of the mean (`2sⱼ² ≤ W·Aⱼⱼ`),
+    // as it is for rows in no particular order. Otherwise (sorted rows,
+    // say) the pass is redone around the mean of all rows.
+    let far = sx
+        .iter()
+        .zip(&diag)
+        .any(|(&s, &a)| s * s + s * s > weight * a);
+    let cx = if fit_intercept && far {
+        let mean = column_means(x, None);
+        blocks = pass.sum_blocks(&bounds, &mean, &cy);
+        mean
+    } else {
+        cx
+    };
     let sums: Vec<(usize, FoldSums<F>)> = blocks
         .into_iter()
         .flat_map(|b| b.into_iter().enumerate())

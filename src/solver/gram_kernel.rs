@@ -43,8 +43,10 @@ pub(crate) fn add_upper_gram_fast<F: Float>(
             && std::arch::is_x86_feature_detected!("avx512f")
         {
             let stride = b.ncols();
-            let shapes_fit =
-                stride.is_multiple_of(PANEL) && stride >= p && rows <= b.nrows() && q.dim() == (p, p);
+            let shapes_fit = stride.is_multiple_of(PANEL)
+                && stride >= p
+                && rows <= b.nrows()
+                && q.dim() == (p, p);
             if let (true, Some(b), Some(q)) = (shapes_fit, b.as_slice(), q.as_slice_mut()) {
                 // SAFETY: AVX-512F was just detected; `b` holds `rows` rows
                 // of `stride` values and `q` p × p values, which is all the

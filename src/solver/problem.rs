@@ -697,7 +697,10 @@ fn correct_means<F: Float>(
 /// them its value exactly (so that a constant column is centred to exact
 /// zeros). Any centre is exact once corrected by [`correct_means`]; this
 /// one costs no pass over `x`.
-fn first_rows_shift<F: Float>(x: ArrayView2<F>, weights: Option<ArrayView1<F>>) -> Array1<F> {
+pub(crate) fn first_rows_shift<F: Float>(
+    x: ArrayView2<F>,
+    weights: Option<ArrayView1<F>>,
+) -> Array1<F> {
     let p = x.ncols();
     let rows: Vec<usize> = (0..x.nrows())
         .filter(|&i| weights.is_none_or(|w| w[i] != F::zero()))
