@@ -342,6 +342,11 @@ impl<F: Float> FusedPass<F> {
         rows: impl IntoIterator<Item = usize>,
     ) -> F {
         #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU running this has AVX-512F (just detected).
+            return unsafe { self.run_avx512::<GRAD>(x, y, rows) };
+        }
+        #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU running this has AVX2 (just detected).
             return unsafe { self.run_avx2::<GRAD>(x, y, rows) };
@@ -355,6 +360,19 @@ impl<F: Float> FusedPass<F> {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn run_avx2<const GRAD: bool>(
+        &mut self,
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        rows: impl IntoIterator<Item = usize>,
+    ) -> F {
+        self.run_portable::<GRAD>(x, y, rows)
+    }
+
+    /// [`run`](Self::run) compiled for AVX-512 (no fused multiply-add:
+    /// the portable results to the bit).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn run_avx512<const GRAD: bool>(
         &mut self,
         x: ArrayView2<F>,
         y: ArrayView2<F>,
