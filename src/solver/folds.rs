@@ -3,7 +3,9 @@
 //!
 //! For fold `f` let `A_f = Σ_{i∈f} wᵢ(xᵢ − c)(xᵢ − c)ᵀ`,
 //! `s_f = Σ_{i∈f} wᵢ(xᵢ − c)` and `W_f = Σ_{i∈f} wᵢ`, with a common shift
-//! `c` (the mean of all rows; 0 without intercept). The training set
+//! `c` (0 without intercept; else the mean of the first rows, kept when it
+//! is within a standard deviation of the mean of all rows, which is then
+//! used instead). The training set
 //! without fold `f` has `A = Σ_{g≠f} A_g`, `s = Σ_{g≠f} s_g`,
 //! `W = Σ_{g≠f} W_g`, mean `x̄ = c + s/W` and centred cross-products
 //!
@@ -30,7 +32,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip, s};
 
 use super::gram_kernel::{PANEL, add_upper_gram_fast};
 use super::problem::{
-    Design, GRAM_MAX_FEATURES, Problem, add_upper_gram, column_blocks, first_rows_shift,
+    Design, GRAM_MAX_FEATURES, Problem, add_upper_gram, add_xty, column_blocks, first_rows_shift,
     mirror_upper,
 };
 use crate::Float;
@@ -162,7 +164,7 @@ impl<F: Float> FoldSums<F> {
         }
         let b = self.bx.slice(s![..n, ..p]);
         let c = self.by.slice(s![..n, ..]);
-        ndarray::linalg::general_mat_mul(F::one(), &b.t(), &c, F::one(), &mut self.xty);
+        add_xty(b, c, &mut self.xty);
         for (acc, col) in self.yty.iter_mut().zip(c.axis_iter(Axis(1))) {
             *acc += col.dot(&col);
         }
@@ -290,8 +292,7 @@ pub(crate) struct FoldProblems<F> {
 /// # Errors
 ///
 /// [`Error::NonFinite`](crate::Error::NonFinite) if a value of `x` is NaN
-/// or infinite (found by the same first pass that finds the ranges and the
-/// shift).
+/// or infinite (the fold sums are then not finite: no pass of its own).
 pub(crate) fn training_problems<F: Float>(
     x: ArrayView2<F>,
     y: ArrayView2<F>,
@@ -434,6 +435,10 @@ pub(crate) struct HeldOutSums<F> {
     /// `x̄_f`, `ȳ_f`.
     x_mean: Array1<F>,
     y_mean: Array1<F>,
+    /// `x̄_f − c` and `ȳ_f − c_y`: how far the sums were from centred
+    /// (their rounding error is relative to the uncentred magnitudes).
+    shift_x: Array1<F>,
+    shift_y: Array1<F>,
     /// `V`.
     weight: F,
     /// The relative error of the summed entries: `(CHUNK + n/CHUNK + 8)·ε`
@@ -480,6 +485,8 @@ impl<F: Float> HeldOutSums<F> {
             yty,
             x_mean: cx + &dx,
             y_mean: cy + &dy,
+            shift_x: dx,
+            shift_y: dy,
             weight,
             unit,
         }
@@ -500,6 +507,7 @@ impl<F: Float> HeldOutSums<F> {
             support.extend((0..p).filter(|&j| wl[j] != F::zero()));
             let (mut quad, mut quad_abs, mut lin, mut lin_abs, mut mean) =
                 (F::zero(), F::zero(), F::zero(), F::zero(), F::zero());
+            let mut off_centre = self.shift_y[l].abs();
             for &a in &support {
                 let row = self.gram.row(a);
                 let (mut inner, mut inner_abs) = (F::zero(), F::zero());
@@ -512,11 +520,18 @@ impl<F: Float> HeldOutSums<F> {
                 lin += wl[a] * self.xty[[a, l]];
                 lin_abs += (wl[a] * self.xty[[a, l]]).abs();
                 mean += self.x_mean[a] * wl[a];
+                off_centre += (self.shift_x[a] * wl[a]).abs();
             }
             let offset = self.y_mean[l] - mean - b[l];
             let centred = self.yty[l] - (lin + lin) + quad;
             total += centred.max(F::zero()) + self.weight * offset * offset;
-            bound += F::cast(4.0) * self.unit * (self.yty[l] + lin_abs + lin_abs + quad_abs);
+            // Each centred sum came from an uncentred one, larger by the
+            // rank-one term `V·d·dᵀ` of the shift's offset `d`: their
+            // rounding errors, carried through the expansion, are at most
+            // `unit` times these magnitudes.
+            let uncentred = self.weight * off_centre * off_centre;
+            bound +=
+                F::cast(4.0) * self.unit * (self.yty[l] + lin_abs + lin_abs + quad_abs + uncentred);
         }
         let mse = total / (self.weight * F::from_usize_lossy(k));
         let bound = bound / (self.weight * F::from_usize_lossy(k));

@@ -542,12 +542,9 @@ fn gram_and_xty<F: Float>(
                 &blocks,
             );
         }
-        let b = buf.slice(s![..end - start, ..n_features]);
-        ndarray::linalg::general_mat_mul(
-            F::one(),
-            &b.t(),
-            &y_c.slice(s![start..end, ..]),
-            F::one(),
+        add_xty(
+            buf.slice(s![..end - start, ..n_features]),
+            y_c.slice(s![start..end, ..]),
             &mut xty,
         );
         start = end;
@@ -573,6 +570,26 @@ pub(crate) fn add_upper_gram<F: Float>(
                 F::one(),
                 &mut gram.slice_mut(s![i0..i1, j0..j1]),
             );
+        }
+    }
+}
+
+/// `q += Bᵀc` (B: n × p, c: n × k, q: p × k), row by row: a product with a
+/// single column (or a few) is not worth a packed matrix product. The
+/// chunk's sum is formed apart and then added, so that rounding grows with
+/// the chunk and the number of chunks rather than with all rows.
+pub(crate) fn add_xty<F: Float>(b: ArrayView2<F>, c: ArrayView2<F>, q: &mut Array2<F>) {
+    let (p, k) = (b.ncols(), c.ncols());
+    let mut chunk = vec![F::zero(); p * k];
+    for (row, targets) in b.rows().into_iter().zip(c.rows()) {
+        let row = row.to_slice().expect("rows of a standard layout chunk");
+        for (l, &t) in targets.iter().enumerate() {
+            super::linalg::axpy(t, row, &mut chunk[l * p..(l + 1) * p]);
+        }
+    }
+    for l in 0..k {
+        for j in 0..p {
+            q[[j, l]] += chunk[l * p + j];
         }
     }
 }
