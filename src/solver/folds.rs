@@ -320,11 +320,11 @@ pub(crate) fn training_problems<F: Float>(
     }
     // Rows in a fixed number of contiguous blocks (independent of the
     // number of threads, so that results are too), each summed on its own
-    // — in parallel with `rayon` — then added up in order. At most 4
+    // — in parallel with `rayon` — then added up in order. At most 8
     // blocks, and fewer when their sums would take over 64 MB.
     let per_block = (n_folds * (p * p + p * k) * std::mem::size_of::<F>()).max(1);
     let n_blocks = (64 << 20) / per_block;
-    let n_blocks = n_blocks.clamp(1, 4).min(m.div_ceil(CHUNK).max(1));
+    let n_blocks = n_blocks.clamp(1, 8).min(m.div_ceil(CHUNK).max(1));
     let bounds: Vec<(usize, usize)> = (0..n_blocks)
         .map(|b| (b * m / n_blocks, (b + 1) * m / n_blocks))
         .collect();
@@ -402,13 +402,30 @@ pub(crate) fn training_problems<F: Float>(
             weighted,
         )
     };
-    let held_out = (0..n_folds)
-        .map(|f| HeldOutSums::new(&sums, f, &cx, &cy))
-        .collect();
+    let held_out = |f: usize| HeldOutSums::new(&sums, f, &cx, &cy);
+    // Excluding fold `n_folds`, which does not exist: all rows.
+    #[cfg(feature = "rayon")]
+    let (trained, (full, held_out)) = {
+        use rayon::prelude::*;
+        rayon::join(
+            || (0..n_folds).into_par_iter().map(problem).collect(),
+            || {
+                rayon::join(
+                    || problem(n_folds),
+                    || (0..n_folds).into_par_iter().map(held_out).collect(),
+                )
+            },
+        )
+    };
+    #[cfg(not(feature = "rayon"))]
+    let (trained, full, held_out) = (
+        (0..n_folds).map(problem).collect(),
+        problem(n_folds),
+        (0..n_folds).map(held_out).collect(),
+    );
     Ok(Some(FoldProblems {
-        trained: (0..n_folds).map(problem).collect(),
-        // Excluding fold `n_folds`, which does not exist: all rows.
-        full: problem(n_folds),
+        trained,
+        full,
         held_out,
     }))
 }
