@@ -225,18 +225,11 @@ impl<F: Float> Problem<F> {
                     let j = j0 + c;
                     let col = col.as_slice_mut().expect("column-major");
                     if copy_means {
-                        // The corrected two-pass mean of `column_means`
-                        // (the same sums in the same order).
-                        let c = |i: usize| omega_view.map_or(F::one(), |w| w[i]) * inv_m;
-                        let mut mean = F::zero();
-                        for (i, &v) in col.iter().enumerate() {
-                            mean += v * c(i);
-                        }
-                        let mut dev = F::zero();
-                        for (i, &v) in col.iter().enumerate() {
-                            dev += (v - mean) * c(i);
-                        }
-                        x_mean[j] = mean + dev;
+                        // The corrected two-pass mean (exact for a
+                        // constant column).
+                        let w = omega.as_ref().map(|o| o.as_slice().expect("contiguous"));
+                        let mean = centred_sum(col, w, inv_m, F::zero());
+                        x_mean[j] = mean + centred_sum(col, w, inv_m, mean);
                     }
                     let (mu, sd) = (x_mean[j], x_scale[j]);
                     match &root_omega {
@@ -614,7 +607,7 @@ pub(crate) fn mirror_upper<F: Float>(gram: &mut Array2<F>) {
 }
 
 /// The side of the square tiles [`column_major_copy`] transposes.
-const TILE: usize = 8;
+const TILE: usize = 16;
 
 /// `x` copied into column-major order, a block of [`COPY_BLOCK`] columns
 /// at a time, each block handed to `finish` (column-major, its columns
@@ -707,6 +700,49 @@ fn correct_means<F: Float>(
         .and(scale)
         .and(&c)
         .for_each(|mu, &s, &cj| *mu += s * cj);
+}
+
+/// `Σᵢ (vᵢ − shift)·wᵢ·scale` (`wᵢ = 1` without weights) in eight
+/// independent partial sums, added pairwise: a single running sum is a chain
+/// of dependent additions, several times slower.
+fn centred_sum<F: Float>(col: &[F], w: Option<&[F]>, scale: F, shift: F) -> F {
+    const L: usize = 8;
+    let mut acc = [F::zero(); L];
+    match w {
+        None => {
+            let chunks = col.chunks_exact(L);
+            let rest = chunks.remainder();
+            for c in chunks {
+                for (a, &v) in acc.iter_mut().zip(c) {
+                    *a += (v - shift) * scale;
+                }
+            }
+            for (a, &v) in acc.iter_mut().zip(rest) {
+                *a += (v - shift) * scale;
+            }
+        }
+        Some(w) => {
+            let chunks = col.chunks_exact(L).zip(w.chunks_exact(L));
+            let n = col.len() / L * L;
+            for (c, wc) in chunks {
+                for ((a, &v), &wi) in acc.iter_mut().zip(c).zip(wc) {
+                    *a += (v - shift) * (wi * scale);
+                }
+            }
+            for ((a, &v), &wi) in acc.iter_mut().zip(&col[n..]).zip(&w[n..]) {
+                *a += (v - shift) * (wi * scale);
+            }
+        }
+    }
+    let mut width = L;
+    while width > 1 {
+        width /= 2;
+        for i in 0..width {
+            let upper = acc[i + width];
+            acc[i] += upper;
+        }
+    }
+    acc[0]
 }
 
 /// A provisional centre for the Gram pass: the mean of the first
