@@ -581,38 +581,10 @@ fn axpy4<F: Float>(g: &mut [F], r: [F; 4], x: [&[F]; 4]) {
 #[inline(always)]
 fn dot<F: Float>(a: &[F], b: &[F]) -> F {
     if a.len() < 4 * LANES {
-        dot_lanes::<F, 4>(a, b)
+        crate::solver::linalg::dot_lanes::<F, 4>(a, b)
     } else {
-        dot_lanes::<F, LANES>(a, b)
+        crate::solver::linalg::dot_lanes::<F, LANES>(a, b)
     }
-}
-
-/// [`dot`] with `L` partial sums, added pairwise at the end.
-#[inline(always)]
-fn dot_lanes<F: Float, const L: usize>(a: &[F], b: &[F]) -> F {
-    const { assert!(L.is_power_of_two()) };
-    let (ca, cb) = (a.chunks_exact(L), b.chunks_exact(L));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    let mut acc = [F::zero(); L];
-    for (u, v) in ca.zip(cb) {
-        let u: &[F; L] = u.try_into().expect("chunks_exact");
-        let v: &[F; L] = v.try_into().expect("chunks_exact");
-        for i in 0..L {
-            acc[i] += u[i] * v[i];
-        }
-    }
-    for (a, (&u, &v)) in acc.iter_mut().zip(ra.iter().zip(rb)) {
-        *a += u * v;
-    }
-    let mut width = L;
-    while width > 1 {
-        width /= 2;
-        for i in 0..width {
-            let upper = acc[i + width];
-            acc[i] += upper;
-        }
-    }
-    acc[0]
 }
 
 #[cfg(test)]

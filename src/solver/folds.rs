@@ -465,36 +465,16 @@ pub(crate) struct HeldOutSums<F> {
 
 impl<F: Float> HeldOutSums<F> {
     fn new(sums: &[(usize, FoldSums<F>)], f: usize, cx: &Array1<F>, cy: &Array1<F>) -> Self {
-        let p = cx.len();
-        let k = cy.len();
-        let mut gram = Array2::<F>::zeros((p, p));
-        let mut xty = Array2::<F>::zeros((p, k));
-        let mut yty = Array1::<F>::zeros(k);
-        let mut sx = Array1::<F>::zeros(p);
-        let mut sy = Array1::<F>::zeros(k);
-        let (mut weight, mut rows) = (F::zero(), 0usize);
-        for (_, s) in sums.iter().filter(|&&(g, _)| g == f) {
-            gram += &s.gram;
-            xty += &s.xty;
-            yty += &s.yty;
-            sx += &s.sx;
-            sy += &s.sy;
-            weight += s.weight;
-            rows += s.rows;
-        }
-        mirror_upper(&mut gram);
-        let dx = &sx / weight;
-        let dy = &sy / weight;
-        for (mut row, &si) in gram.rows_mut().into_iter().zip(&sx) {
-            row.scaled_add(-si, &dx);
-        }
-        for (mut row, &si) in xty.rows_mut().into_iter().zip(&sx) {
-            row.scaled_add(-si, &dy);
-        }
-        Zip::from(&mut yty)
-            .and(&sy)
-            .and(&dy)
-            .for_each(|v, &s, &d| *v = (*v - s * d).max(F::zero()));
+        let mut t = Totals::of(sums, |g| g == f, cx.len(), cy.len());
+        let (dx, dy) = t.recentre();
+        let Totals {
+            gram,
+            xty,
+            yty,
+            weight,
+            rows,
+            ..
+        } = t;
         let unit = F::from_usize_lossy(CHUNK + rows / CHUNK + 8) * F::epsilon();
         Self {
             gram,
@@ -556,6 +536,62 @@ impl<F: Float> HeldOutSums<F> {
     }
 }
 
+/// The fold sums of some folds added up, around the common shift.
+struct Totals<F> {
+    gram: Array2<F>,
+    xty: Array2<F>,
+    yty: Array1<F>,
+    sx: Array1<F>,
+    sy: Array1<F>,
+    weight: F,
+    rows: usize,
+}
+
+impl<F: Float> Totals<F> {
+    /// The sums of the folds `g` with `take(g)`, `gram` mirrored.
+    fn of(sums: &[(usize, FoldSums<F>)], take: impl Fn(usize) -> bool, p: usize, k: usize) -> Self {
+        let mut t = Self {
+            gram: Array2::zeros((p, p)),
+            xty: Array2::zeros((p, k)),
+            yty: Array1::zeros(k),
+            sx: Array1::zeros(p),
+            sy: Array1::zeros(k),
+            weight: F::zero(),
+            rows: 0,
+        };
+        for (_, s) in sums.iter().filter(|&&(g, _)| take(g)) {
+            t.gram += &s.gram;
+            t.xty += &s.xty;
+            t.yty += &s.yty;
+            t.sx += &s.sx;
+            t.sy += &s.sy;
+            t.weight += s.weight;
+            t.rows += s.rows;
+        }
+        mirror_upper(&mut t.gram);
+        t
+    }
+
+    /// Re-centres the cross-products on these rows' own means,
+    /// `A − s·sᵀ/W`, `S − s·s_yᵀ/W`, `Y − s_y²/W` (at least 0), and returns
+    /// the offsets of those means from the shift, `(s/W, s_y/W)`.
+    fn recentre(&mut self) -> (Array1<F>, Array1<F>) {
+        let dx = &self.sx / self.weight;
+        let dy = &self.sy / self.weight;
+        for (mut row, &si) in self.gram.rows_mut().into_iter().zip(&self.sx) {
+            row.scaled_add(-si, &dx);
+        }
+        for (mut row, &si) in self.xty.rows_mut().into_iter().zip(&self.sx) {
+            row.scaled_add(-si, &dy);
+        }
+        Zip::from(&mut self.yty)
+            .and(&self.sy)
+            .and(&dy)
+            .for_each(|v, &s, &d| *v = (*v - s * d).max(F::zero()));
+        (dx, dy)
+    }
+}
+
 /// The problem of the training set without fold `f`.
 fn training_problem<F: Float>(
     sums: &[(usize, FoldSums<F>)],
@@ -566,43 +602,24 @@ fn training_problem<F: Float>(
     standardize: bool,
     weighted: bool,
 ) -> Problem<F> {
-    let p = cx.len();
-    let k = cy.len();
+    let (p, k) = (cx.len(), cy.len());
     let train = || sums.iter().filter(move |&&(g, _)| g != f).map(|(_, s)| s);
-    let mut gram = Array2::<F>::zeros((p, p));
-    let mut xty = Array2::<F>::zeros((p, k));
-    let mut yty = Array1::<F>::zeros(k);
-    let mut sx = Array1::<F>::zeros(p);
-    let mut sy = Array1::<F>::zeros(k);
-    let (mut weight, mut rows) = (F::zero(), 0usize);
-    for s in train() {
-        gram += &s.gram;
-        xty += &s.xty;
-        yty += &s.yty;
-        sx += &s.sx;
-        sy += &s.sy;
-        weight += s.weight;
-        rows += s.rows;
-    }
-    mirror_upper(&mut gram);
+    let mut t = Totals::of(sums, |g| g != f, p, k);
     let (mut x_mean, y_mean) = if fit_intercept {
         // Re-centre on the training means: A − s·sᵀ/W and friends.
-        let cxw = &sx / weight;
-        let cyw = &sy / weight;
-        for (mut row, &si) in gram.rows_mut().into_iter().zip(&sx) {
-            row.scaled_add(-si, &cxw);
-        }
-        for (mut row, &si) in xty.rows_mut().into_iter().zip(&sx) {
-            row.scaled_add(-si, &cyw);
-        }
-        Zip::from(&mut yty)
-            .and(&sy)
-            .and(&cyw)
-            .for_each(|v, &s, &c| *v = (*v - s * c).max(F::zero()));
+        let (cxw, cyw) = t.recentre();
         (cx + &cxw, cy + &cyw)
     } else {
         (Array1::zeros(p), Array1::zeros(k))
     };
+    let Totals {
+        mut gram,
+        mut xty,
+        mut yty,
+        weight,
+        rows,
+        ..
+    } = t;
     // Columns constant on the training rows: exact zeros and their value
     // as the mean, as `Problem::new` gives them.
     for j in (0..p).filter(|_| fit_intercept) {

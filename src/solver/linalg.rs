@@ -39,22 +39,37 @@ fn dot_avx2<F: Float>(a: &[F], b: &[F]) -> F {
 
 #[inline(always)]
 fn dot_portable<F: Float>(a: &[F], b: &[F]) -> F {
+    dot_lanes::<F, LANES>(a, b)
+}
+
+/// `aᵀb` over the shorter of the two with `L` independent partial sums,
+/// added by [`pairwise_sum`].
+#[inline(always)]
+pub(crate) fn dot_lanes<F: Float, const L: usize>(a: &[F], b: &[F]) -> F {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (ca, cb) = (a.chunks_exact(L), b.chunks_exact(L));
     let (ra, rb) = (ca.remainder(), cb.remainder());
-    let mut acc = [F::zero(); LANES];
+    let mut acc = [F::zero(); L];
     for (u, v) in ca.zip(cb) {
-        let u: &[F; LANES] = u.try_into().expect("chunks_exact");
-        let v: &[F; LANES] = v.try_into().expect("chunks_exact");
-        for i in 0..LANES {
+        let u: &[F; L] = u.try_into().expect("chunks_exact");
+        let v: &[F; L] = v.try_into().expect("chunks_exact");
+        for i in 0..L {
             acc[i] += u[i] * v[i];
         }
     }
     for (a, (&u, &v)) in acc.iter_mut().zip(ra.iter().zip(rb)) {
         *a += u * v;
     }
-    let mut width = LANES;
+    pairwise_sum(acc)
+}
+
+/// The total of `L` partial sums (`L` a power of two), added pairwise:
+/// `acc[i] += acc[i + L/2]`, then the same on the first half, and so on.
+#[inline(always)]
+pub(crate) fn pairwise_sum<F: Float, const L: usize>(mut acc: [F; L]) -> F {
+    const { assert!(L.is_power_of_two()) };
+    let mut width = L;
     while width > 1 {
         width /= 2;
         for i in 0..width {

@@ -787,15 +787,7 @@ fn centred_sum<F: Float>(col: &[F], w: Option<&[F]>, scale: F, shift: F) -> F {
             }
         }
     }
-    let mut width = L;
-    while width > 1 {
-        width /= 2;
-        for i in 0..width {
-            let upper = acc[i + width];
-            acc[i] += upper;
-        }
-    }
-    acc[0]
+    super::linalg::pairwise_sum(acc)
 }
 
 /// A provisional centre for the Gram pass: the mean of the first
