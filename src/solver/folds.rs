@@ -335,7 +335,16 @@ pub(crate) fn training_problems<F: Float>(
     // Any shift is exact in exact arithmetic. The first rows' mean costs no
     // pass; it is checked against the sums below.
     let (cx, cy) = if fit_intercept {
-        (first_rows_shift(x, sample_weight), column_means(y, None))
+        // y's shift is its exact weighted mean (y is small): rows of weight
+        // 0 take no part, however far off their values.
+        let omega = sample_weight.map(|w| {
+            let total = w.sum();
+            w.mapv(|v| v * F::from_usize_lossy(m) / total)
+        });
+        (
+            first_rows_shift(x, sample_weight),
+            column_means(y, omega.as_ref().map(|o| o.view())),
+        )
     } else {
         (Array1::zeros(p), Array1::zeros(k))
     };
@@ -374,14 +383,19 @@ pub(crate) fn training_problems<F: Float>(
     // Re-centring subtracts `sⱼ²/W` from `Aⱼⱼ`: nothing is lost while the
     // shift is within a standard deviation of the mean (`2sⱼ² ≤ W·Aⱼⱼ`),
     // as it is for rows in no particular order. Otherwise (sorted rows,
-    // say) the pass is redone around the mean of all rows.
+    // say) the pass is redone around the weighted mean these sums give,
+    // `c + s/W` (rows of weight 0 take no part).
     let far = sx
         .iter()
         .zip(&diag)
         .any(|(&s, &a)| s * s + s * s > weight * a);
     let cx = if fit_intercept && far {
-        let mean = column_means(x, None);
+        let mean = &cx + &(&sx / weight);
         blocks = pass.sum_blocks(&bounds, &mean, &cy);
+        let (sx, diag, _, _) = total(&blocks);
+        if !sx.iter().chain(&diag).all(|v| v.is_finite()) {
+            return Ok(None);
+        }
         mean
     } else {
         cx
@@ -811,5 +825,58 @@ mod tests {
             ndarray::array![0.0].view(),
         );
         assert!(poor.is_some_and(|v| v > 1.0));
+    }
+
+    /// Regressions (review of the fold-sum shift): y's shift ignores rows of
+    /// weight 0 (an outlier there used to swamp the centred `‖y‖²`), and
+    /// the redo for sorted rows centres on the weighted mean (a huge `x` in
+    /// a row of weight 0 used to overflow it). The fold-sum problem of all
+    /// rows equals the one built from the rows.
+    #[test]
+    fn fold_sums_ignore_rows_of_weight_zero() {
+        let m = 1000;
+        let d = make_regression(m, 2, 2, 0.5, 11);
+        let mut x = d.x.clone();
+        let mut y = d.y.clone();
+        // Sorted first column: the first rows' mean is far off.
+        for i in 0..m {
+            x[[i, 0]] = i as f64;
+        }
+        x[[m - 1, 0]] = 1e200;
+        y[[0, 0]] = 1e12;
+        let mut w = ndarray::Array1::<f64>::ones(m);
+        w[0] = 0.0;
+        w[m - 1] = 0.0;
+        let fold_of: Vec<usize> = (0..m).map(|i| i % 3).collect();
+        let routed =
+            training_problems(x.view(), y.view(), Some(w.view()), &fold_of, 3, true, false)
+                .expect("finite")
+                .expect("applies");
+        let want = Problem::new(
+            x.view(),
+            y.view(),
+            Some(w.view()),
+            true,
+            false,
+            Layout::Auto,
+        );
+        let got = &routed.full;
+        let (Design::Gram { gram: g1, xty: q1 }, Design::Gram { gram: g2, xty: q2 }) =
+            (&got.design, &want.design)
+        else {
+            panic!("Gram designs expected");
+        };
+        for (a, b) in g1.iter().zip(g2).chain(q1.iter().zip(q2)) {
+            assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{a} vs {b}");
+        }
+        assert!(
+            (got.yty[0] - want.yty[0]).abs() <= 1e-9 * want.yty[0],
+            "{} vs {}",
+            got.yty[0],
+            want.yty[0]
+        );
+        for j in 0..2 {
+            assert!((got.x_mean[j] - want.x_mean[j]).abs() <= 1e-9 * want.x_mean[j].abs().max(1.0));
+        }
     }
 }
