@@ -33,7 +33,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip, s};
 use super::gram_kernel::{PANEL, add_upper_gram_fast};
 use super::problem::{
     Design, GRAM_MAX_FEATURES, Problem, add_upper_gram, add_xty, column_blocks, first_rows_shift,
-    mirror_upper,
+    mirror_upper, normalised_weights,
 };
 use crate::Float;
 use crate::scale::column_means;
@@ -337,10 +337,7 @@ pub(crate) fn training_problems<F: Float>(
     let (cx, cy) = if fit_intercept {
         // y's shift is its exact weighted mean (y is small): rows of weight
         // 0 take no part, however far off their values.
-        let omega = sample_weight.map(|w| {
-            let total = w.sum();
-            w.mapv(|v| v * F::from_usize_lossy(m) / total)
-        });
+        let omega = sample_weight.map(normalised_weights);
         (
             first_rows_shift(x, sample_weight),
             column_means(y, omega.as_ref().map(|o| o.view())),

@@ -460,7 +460,7 @@ pub(crate) struct Residual<F> {
 
 /// `ωᵢ = m·wᵢ/Σw`: weights rescaled to sum to the number of rows (the
 /// sum is taken on `w/max w`, so it cannot overflow).
-fn normalised_weights<F: Float>(w: ArrayView1<F>) -> Array1<F> {
+pub(crate) fn normalised_weights<F: Float>(w: ArrayView1<F>) -> Array1<F> {
     let big = w.iter().fold(F::zero(), |a, &v| a.max(v));
     let scaled = w.mapv(|v| v / big);
     let total = scaled.sum();
