@@ -25,6 +25,15 @@
 //! sweep to let excluded coordinates in. Every sweep counts as one
 //! iteration against `max_iter`.
 //!
+//! In the residual design (`p > m`), where a full sweep is a pass over all
+//! of `x` and, from 0 at a small alpha, makes thousands of coordinates
+//! non-zero that then take hundreds of sweeps to return to 0, the full
+//! sweep is replaced by a sweep over a *working set* ([`working_set`]): the
+//! non-zero coordinates and the strongest KKT violators, at most
+//! `max(2·nnz, 64)`, chosen from the correlations of the last certificate.
+//! On 500 × 5 000 at 0.01·α_max this took a fit from 1 120 sweeps and
+//! 540 ms to 320 sweeps and 125 ms.
+//!
 //! Two accelerations of the active-set sweeps, each kept only when it
 //! lowers the objective (so neither can change the answer, which the
 //! duality gap alone certifies): Anderson extrapolation of the last few
@@ -138,9 +147,29 @@ pub(crate) fn coordinate_descent<F: Float>(
 ) -> (ColumnSolution<F>, Array1<F>) {
     let n_features = problem.n_features();
     let threshold = opts.tol * problem.yty[target];
-    let mut state = initial_state(problem, target, w.view());
+    // Working sets where a full sweep costs a pass over `x` (the dense
+    // design; a Gram sweep is cheap) and the L1 term makes most
+    // coordinates 0 (see [`working_set`]).
+    let working_sets = matches!(problem.design, Design::Dense { .. }) && pen.l1_reg > F::zero();
     let (mut gap, mut objective, mut z);
-    let mut candidates = candidates.unwrap_or_else(|| (0..n_features).collect());
+    let mut state;
+    // With working sets: the certificate at the start (its `z` picks the
+    // first working set), and a given candidate list is the first working
+    // set itself.
+    let mut first_set = None;
+    if working_sets {
+        let cert = certify(problem, target, w.view(), pen, None);
+        (gap, objective, state, z) = (cert.gap, cert.objective, cert.state, cert.z);
+        first_set = candidates.clone();
+    } else {
+        state = initial_state(problem, target, w.view());
+        (gap, objective, z) = (F::infinity(), F::infinity(), Array1::zeros(n_features));
+    }
+    let mut candidates = if working_sets {
+        (0..n_features).collect()
+    } else {
+        candidates.unwrap_or_else(|| (0..n_features).collect())
+    };
     let mut active: Vec<usize> = Vec::with_capacity(n_features);
     // The decrease below which active-set sweeps stop; tightened each time
     // a full sweep finds the gap still too large.
@@ -149,54 +178,104 @@ pub(crate) fn coordinate_descent<F: Float>(
     // Coordinates not (yet) screened out; `None` until one is.
     let mut keep: Option<Vec<bool>> = None;
     let mut newton = NewtonBudget::new();
+    let mut truncated = false;
+    let mut block = GramBlock::new();
     loop {
-        sweep(&mut state, problem, w, pen, &candidates);
+        if working_sets {
+            // At least one sweep, as with full sweeps: the start's gap may
+            // already be within tol (just below alpha_max, 0 is), but the
+            // sweep moves what violates its KKT condition.
+            if (gap <= threshold && n_iter > 0) || n_iter >= opts.max_iter {
+                break;
+            }
+            let set;
+            (set, truncated) = match first_set.take() {
+                Some(set) => (set, true),
+                None => working_set(w, &z, pen, problem, &candidates),
+            };
+            sweep(&mut state, problem, w, pen, &set);
+        } else {
+            sweep(&mut state, problem, w, pen, &candidates);
+        }
         n_iter += 1;
-        let cert = certify(problem, target, w.view(), pen, keep.as_deref());
-        (gap, objective, state, z) = (cert.gap, cert.objective, cert.state, cert.z);
-        if gap <= threshold || n_iter >= opts.max_iter {
-            break;
-        }
-        if let Some(rescaled) = cert.rescaled {
-            let mask = keep.get_or_insert_with(|| vec![true; n_features]);
-            screen(
-                &mut state,
-                problem,
-                w,
-                &z,
-                pen,
-                rescaled,
-                mask,
-                &mut candidates,
-            );
-        }
-        if candidates.len() < n_features && bring_back_violators(&mut candidates, &z, pen) {
-            continue;
+        if !working_sets {
+            let cert = certify(problem, target, w.view(), pen, keep.as_deref());
+            (gap, objective, state, z) = (cert.gap, cert.objective, cert.state, cert.z);
+            if gap <= threshold || n_iter >= opts.max_iter {
+                break;
+            }
+            if let Some(rescaled) = cert.rescaled {
+                let mask = keep.get_or_insert_with(|| vec![true; n_features]);
+                screen(
+                    &mut state,
+                    problem,
+                    w,
+                    &z,
+                    pen,
+                    rescaled,
+                    mask,
+                    &mut candidates,
+                );
+            }
+            if candidates.len() < n_features && bring_back_violators(&mut candidates, &z, pen) {
+                continue;
+            }
         }
         active.clear();
         active.extend(candidates.iter().copied().filter(|&j| w[j] != F::zero()));
         if !active.is_empty() {
             let mut anderson = Anderson::new();
             newton.resize(problem, active.len());
+            // With working sets the sweeps also stop once one lowers the
+            // objective by less than SET_SOLVED of the whole problem's
+            // gap (most of what is left is then outside the set, or the
+            // next check finds it): at once when the set left violators
+            // out, otherwise once the sweeps have cost as much as that
+            // check (a pass over `x`).
+            let mut sweeps = 0;
+            let paid = candidates.len().div_ceil(2 * active.len());
             while n_iter < opts.max_iter {
                 let decrease = sweep(&mut state, problem, w, pen, &active);
                 n_iter += 1;
-                if decrease <= inner_threshold {
+                sweeps += 1;
+                let set_solved = working_sets
+                    && decrease <= F::cast(SET_SOLVED) * gap
+                    && (truncated || sweeps >= paid);
+                if decrease <= inner_threshold || set_solved {
                     break;
                 }
                 if anderson.record(w, &active) {
                     anderson.extrapolate(problem, target, w, pen, &active, &mut state);
                 }
                 if newton.spend_sweep() {
-                    let outcome = active_set_newton(problem, target, w, pen, &active, &mut state);
+                    let outcome =
+                        active_set_newton(problem, target, w, pen, &active, &mut state, &mut block);
                     newton.after_attempt(outcome);
                 }
             }
             inner_threshold *= F::cast(0.1);
+        }
+        if working_sets || n_iter >= opts.max_iter {
+            let cert = certify(problem, target, w.view(), pen, keep.as_deref());
+            (gap, objective, z) = (cert.gap, cert.objective, cert.z);
             if n_iter >= opts.max_iter {
-                let cert = certify(problem, target, w.view(), pen, keep.as_deref());
-                (gap, objective, z) = (cert.gap, cert.objective, cert.z);
                 break;
+            }
+            state = cert.state;
+            if gap > threshold
+                && let Some(rescaled) = cert.rescaled
+            {
+                let mask = keep.get_or_insert_with(|| vec![true; n_features]);
+                screen(
+                    &mut state,
+                    problem,
+                    w,
+                    &z,
+                    pen,
+                    rescaled,
+                    mask,
+                    &mut candidates,
+                );
             }
         }
     }
@@ -207,6 +286,69 @@ pub(crate) fn coordinate_descent<F: Float>(
         objective,
     };
     (solution, z)
+}
+
+/// The smallest working set.
+const WORKING_SET_START: usize = 64;
+
+/// The sweeps on a working set stop once one lowers the objective by less
+/// than this fraction of the duality gap of the whole problem.
+const SET_SOLVED: f64 = 1e-2;
+
+/// The coordinates the next sweeps of the dense design visit: every
+/// non-zero one, and of the zero ones that violate their KKT condition
+/// (`|zⱼ| > vⱼ·l1` with room to move, see [`bring_back_violators`]) the
+/// strongest, by `(|zⱼ| − vⱼ·l1)/√(‖xⱼ‖² + l2)` — how far the dual point is
+/// outside the coordinate's constraint, per unit of its column — up to
+/// `max(2·nnz, WORKING_SET_START)` in all (sorted).
+///
+/// This is the working-set strategy of celer and skglm (Massias, Gramfort
+/// & Salmon, "Celer", ICML 2018): where a full sweep from 0 would make
+/// thousands of coordinates non-zero only for most of them to return to 0
+/// over hundreds of sweeps (500 × 5 000 at 0.01·α_max: 2 651 non-zero after
+/// the first sweep, 430 at the optimum), sweeps over a few hundred
+/// coordinates reach the support, and the duality gap of the whole problem,
+/// checked after each working set is solved, decides — so the set can make
+/// the solve faster but never changes its answer.
+fn working_set<F: Float>(
+    w: &Array1<F>,
+    z: &Array1<F>,
+    pen: &Penalty<F>,
+    problem: &Problem<F>,
+    candidates: &[usize],
+) -> (Vec<usize>, bool) {
+    let features = pen.features;
+    let mut set: Vec<usize> = candidates
+        .iter()
+        .copied()
+        .filter(|&j| w[j] != F::zero())
+        .collect();
+    let size = (2 * set.len()).max(WORKING_SET_START);
+    let mut violators: Vec<(F, usize)> = candidates
+        .iter()
+        .copied()
+        .filter_map(|j| {
+            let (zj, a) = (z[j], features.factor[j] * pen.l1_reg);
+            let up = zj > a && features.upper[j] > F::zero();
+            let down = -zj > a && features.lower[j] < F::zero();
+            let movable = w[j] == F::zero() && problem.col_norm2[j] > F::zero();
+            (movable && (up || down)).then(|| {
+                (
+                    (zj.abs() - a) / (problem.col_norm2[j] + pen.l2_reg).sqrt(),
+                    j,
+                )
+            })
+        })
+        .collect();
+    let room = size.saturating_sub(set.len()).min(violators.len());
+    if room > 0 && room < violators.len() {
+        violators.select_nth_unstable_by(room - 1, |a, b| {
+            b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal)
+        });
+    }
+    set.extend(violators[..room].iter().map(|&(_, j)| j));
+    set.sort_unstable();
+    (set, room < violators.len())
 }
 
 /// Iterates kept for Anderson acceleration.
@@ -398,6 +540,7 @@ fn active_set_newton<'a, F: Float>(
     pen: &Penalty<F>,
     active: &[usize],
     state: &mut State<'a, F>,
+    block: &mut GramBlock<F>,
 ) -> NewtonStep {
     let features = pen.features;
     let free: Vec<usize> = active
@@ -418,11 +561,7 @@ fn active_set_newton<'a, F: Float>(
         Design::Gram { gram, .. } => {
             ndarray::Array2::from_shape_fn((n, n), |(a, b)| gram[[free[a], free[b]]])
         }
-        Design::Dense { x, .. } => {
-            // X̃_FᵀX̃_F as one matrix product on the gathered columns.
-            let x_free = x.select(ndarray::Axis(1), &free);
-            x_free.t().dot(&x_free)
-        }
+        Design::Dense { x, .. } => block.of(x.view(), &free),
     };
     for (a, &j) in free.iter().enumerate() {
         hessian[[a, a]] += features.factor[j] * pen.l2_reg;
@@ -520,6 +659,72 @@ fn active_set_newton<'a, F: Float>(
         }
     }
     outcome
+}
+
+/// The Gram block `X̃_FᵀX̃_F` of the last Newton attempt's free set `F` in
+/// the dense design. Consecutive attempts mostly share their free set (a
+/// step stopped at a sign change takes one coordinate out, a sweep lets a
+/// few in), so the next block copies the entries it shares with this one
+/// and computes only the rows of the coordinates that are new: `m·n` per
+/// new coordinate instead of `m·n²/2` for the whole block.
+struct GramBlock<F> {
+    /// `F`, in the order of the block's rows.
+    coords: Vec<usize>,
+    block: ndarray::Array2<F>,
+}
+
+impl<F: Float> GramBlock<F> {
+    fn new() -> Self {
+        Self {
+            coords: Vec::new(),
+            block: ndarray::Array2::zeros((0, 0)),
+        }
+    }
+
+    /// `X̃_FᵀX̃_F` for `free` (`x` column-major), kept for the next call.
+    fn of(&mut self, x: ArrayView2<F>, free: &[usize]) -> ndarray::Array2<F> {
+        let mut known: Vec<(usize, usize)> = self
+            .coords
+            .iter()
+            .enumerate()
+            .map(|(i, &j)| (j, i))
+            .collect();
+        known.sort_unstable();
+        let old: Vec<Option<usize>> = free
+            .iter()
+            .map(|j| {
+                known
+                    .binary_search_by_key(j, |&(c, _)| c)
+                    .ok()
+                    .map(|k| known[k].1)
+            })
+            .collect();
+        let new: Vec<usize> = (0..free.len()).filter(|&a| old[a].is_none()).collect();
+        let n = free.len();
+        let block = if 4 * new.len() > n {
+            // Mostly new: one matrix product on the gathered columns.
+            let x_free = x.select(Axis(1), free);
+            x_free.t().dot(&x_free)
+        } else {
+            let mut block =
+                ndarray::Array2::from_shape_fn((n, n), |(a, b)| match (old[a], old[b]) {
+                    (Some(i), Some(k)) => self.block[[i, k]],
+                    _ => F::zero(),
+                });
+            for &a in &new {
+                let xa = column(&x, free[a]);
+                for b in 0..n {
+                    let v = dot(xa, column(&x, free[b]));
+                    block[[a, b]] = v;
+                    block[[b, a]] = v;
+                }
+            }
+            block
+        };
+        self.coords = free.to_vec();
+        self.block = block.clone();
+        block
+    }
 }
 
 /// Adds to `candidates` every coordinate outside it (so at 0) whose KKT
@@ -745,10 +950,14 @@ mod tests {
             let (a, _) = coordinate_descent(&gram, 0, &mut w_gram, &pen, &opts, None);
             let (b, _) = coordinate_descent(&dense, 0, &mut w_dense, &pen, &opts, None);
             assert!(a.converged && b.converged);
+            // P is l2_reg-strongly convex, so a point with gap G is within
+            // √(2G/l2_reg) of the optimum: the two within the sum.
+            let reach = |g: f64| (2.0 * g / pen.l2_reg).sqrt();
+            let bound = reach(a.gap) + reach(b.gap) + 1e-12;
             for j in 0..12 {
                 assert!(
-                    (w_gram[j] - w_dense[j]).abs() < 1e-8,
-                    "{w_gram} vs {w_dense}"
+                    (w_gram[j] - w_dense[j]).abs() <= bound,
+                    "{w_gram} vs {w_dense} (bound {bound:e})"
                 );
             }
             assert!((a.objective - b.objective).abs() <= 1e-10 * a.objective);
@@ -774,6 +983,9 @@ mod tests {
             let mut best = Array1::zeros(8);
             let (sol, _) = coordinate_descent(&problem, 0, &mut best, &pen, &opts, None);
             assert!(sol.converged);
+            // `best` is within √(2G/l2_reg) of the optimum (P is
+            // l2_reg-strongly convex), where a Newton step lands exactly.
+            let reach = (2.0 * sol.gap / pen.l2_reg).sqrt();
             let support: Vec<usize> = (0..8).filter(|&j| best[j] != 0.0).collect();
             assert!(support.len() >= 2 && support.len() < 8, "{best}");
 
@@ -783,11 +995,19 @@ mod tests {
                 w[j] *= 1.0 + 0.3 * (j as f64 / 8.0 - 0.5);
             }
             let mut state = initial_state(&problem, 0, w.view());
-            let step = active_set_newton(&problem, 0, &mut w, &pen, &support, &mut state);
+            let step = active_set_newton(
+                &problem,
+                0,
+                &mut w,
+                &pen,
+                &support,
+                &mut state,
+                &mut GramBlock::new(),
+            );
             assert_eq!(step, NewtonStep::Full);
             for j in 0..8 {
                 assert!(
-                    (w[j] - best[j]).abs() <= 1e-10 * best[j].abs().max(1.0),
+                    (w[j] - best[j]).abs() <= reach + 1e-10 * best[j].abs().max(1.0),
                     "{w} vs {best}"
                 );
             }
@@ -800,7 +1020,15 @@ mod tests {
                 |w: &Array1<f64>| primal(w.view(), problem.residual_norm2(0, w.view()), &pen);
             let before = objective(&w);
             let mut state = initial_state(&problem, 0, w.view());
-            let step = active_set_newton(&problem, 0, &mut w, &pen, &support, &mut state);
+            let step = active_set_newton(
+                &problem,
+                0,
+                &mut w,
+                &pen,
+                &support,
+                &mut state,
+                &mut GramBlock::new(),
+            );
             assert_eq!(step, NewtonStep::Stopped);
             assert!(objective(&w) < before);
             // The maintained state matches a fresh one.
