@@ -157,10 +157,13 @@ pub(crate) fn coordinate_descent<F: Float>(
     // first working set), and a given candidate list is the first working
     // set itself.
     let mut first_set = None;
+    // Started without a path's candidate set.
+    let mut cold = false;
     if working_sets {
         let cert = certify(problem, target, w.view(), pen, None);
         (gap, objective, state, z) = (cert.gap, cert.objective, cert.state, cert.z);
         first_set = candidates.clone();
+        cold = first_set.is_none();
     } else {
         state = initial_state(problem, target, w.view());
         (gap, objective, z) = (F::infinity(), F::infinity(), Array1::zeros(n_features));
@@ -190,7 +193,7 @@ pub(crate) fn coordinate_descent<F: Float>(
             }
             let set;
             (set, truncated) = match first_set.take() {
-                Some(set) => (set, true),
+                Some(set) => (set, false),
                 None => working_set(w, &z, pen, problem, &candidates),
             };
             sweep(&mut state, problem, w, pen, &set);
@@ -230,8 +233,11 @@ pub(crate) fn coordinate_descent<F: Float>(
             // objective by less than SET_SOLVED of the whole problem's
             // gap (most of what is left is then outside the set, or the
             // next check finds it): at once when the set left violators
-            // out, otherwise once the sweeps have cost as much as that
-            // check (a pass over `x`).
+            // out; from a cold start (no path), also once the sweeps have
+            // cost as much as that check (a pass over `x`). A path's warm
+            // start begins next to the solution, where what is left lies
+            // inside the set: stopping early there only multiplies the
+            // checks (the 500 × 5 000 lasso path: 3.1 s → 8.1 s).
             let mut sweeps = 0;
             let paid = candidates.len().div_ceil(2 * active.len());
             while n_iter < opts.max_iter {
@@ -240,7 +246,7 @@ pub(crate) fn coordinate_descent<F: Float>(
                 sweeps += 1;
                 let set_solved = working_sets
                     && decrease <= F::cast(SET_SOLVED) * gap
-                    && (truncated || sweeps >= paid);
+                    && (truncated || (cold && sweeps >= paid));
                 if decrease <= inner_threshold || set_solved {
                     break;
                 }
