@@ -178,7 +178,7 @@ def main():
     else:
         problems = [make("tall", 100_000, 100, 10, 0), make("wide", 500, 5_000, 20, 1),
                     make("huge", 2_000_000, 20, 5, 2), diabetes()]
-        repeats = 3
+        repeats = 5
 
     table = []
 

@@ -25,6 +25,7 @@ pub(crate) mod linalg;
 pub(crate) mod problem;
 pub(crate) mod proximal;
 pub(crate) mod ridge;
+pub(crate) mod transpose;
 
 use ndarray::Array1;
 

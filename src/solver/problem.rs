@@ -659,15 +659,11 @@ pub(crate) fn mirror_upper<F: Float>(gram: &mut Array2<F>) {
     }
 }
 
-/// The side of the square tiles [`column_major_copy`] transposes.
-const TILE: usize = 16;
-
 /// `x` copied into column-major order, a block of [`COPY_BLOCK`] columns
 /// at a time, each block handed to `finish` (column-major, its columns
 /// contiguous) as soon as it is complete, while it is still in cache. From
-/// a row-major `x` each row contributes one short contiguous run per block
-/// (a plain element-wise copy strides through memory and misses the cache
-/// on every write).
+/// a row-major `x` each row contributes one short contiguous run per block,
+/// transposed by [`copy_columns`](super::transpose::copy_columns).
 fn column_major_copy<F: Float>(
     x: ArrayView2<F>,
     mut finish: impl FnMut(usize, ArrayViewMut2<F>),
@@ -682,23 +678,7 @@ fn column_major_copy<F: Float>(
                 let dst = block
                     .as_slice_memory_order_mut()
                     .expect("contiguous columns");
-                // Tile by tile: TILE rows of TILE columns, read as TILE
-                // short runs and written as TILE short runs, so that the
-                // writes go down each column (a row at a time, they would
-                // stride through memory and alias in the cache).
-                let width = j1 - j0;
-                for i0 in (0..m).step_by(TILE) {
-                    let i1 = (i0 + TILE).min(m);
-                    for c0 in (0..width).step_by(TILE) {
-                        let c1 = (c0 + TILE).min(width);
-                        for c in c0..c1 {
-                            let column = &mut dst[c * m + i0..c * m + i1];
-                            for (d, i) in column.iter_mut().zip(i0..i1) {
-                                *d = src[i * p + j0 + c];
-                            }
-                        }
-                    }
-                }
+                super::transpose::copy_columns(src, p, j0, j1 - j0, m, dst);
             }
             None => block.assign(&x.slice(s![.., j0..j1])),
         }
