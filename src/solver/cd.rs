@@ -136,7 +136,9 @@ fn column<'a, F: Float>(x: &ArrayView2<'a, F>, j: usize) -> &'a [F] {
 /// *whole* problem, and when it fails, every excluded coordinate that
 /// violates its KKT condition (`|zⱼ| ≤ vⱼ·l1` where it can move) is brought back before the next
 /// sweep — so a screening rule can make the solve faster but never changes
-/// its answer. `None` sweeps every coordinate.
+/// its answer. `None` sweeps every coordinate. In the residual design with
+/// an L1 term, where [working sets](working_set) replace the full sweeps,
+/// `candidates` is the first working set.
 pub(crate) fn coordinate_descent<F: Float>(
     problem: &Problem<F>,
     target: usize,
@@ -196,6 +198,11 @@ pub(crate) fn coordinate_descent<F: Float>(
                 Some(set) => (set, false),
                 None => working_set(w, &z, pen, problem, &candidates),
             };
+            if set.is_empty() && n_iter > 0 {
+                // Every coordinate is 0 and none violates its KKT
+                // condition: no sweep can change anything.
+                break;
+            }
             sweep(&mut state, problem, w, pen, &set);
         } else {
             sweep(&mut state, problem, w, pen, &candidates);
