@@ -193,15 +193,22 @@ pub(crate) fn coordinate_descent<F: Float>(
             if (gap <= threshold && n_iter > 0) || n_iter >= opts.max_iter {
                 break;
             }
-            let set;
+            let mut set;
             (set, truncated) = match first_set.take() {
                 Some(set) => (set, false),
                 None => working_set(w, &z, pen, problem, &candidates),
             };
             if set.is_empty() && n_iter > 0 {
-                // Every coordinate is 0 and none violates its KKT
-                // condition: no sweep can change anything.
-                break;
+                // Every coordinate is 0 and none violated its KKT condition
+                // at the last certificate — but screening may have moved
+                // `w` since: certify afresh, and stop only if that finds
+                // nothing to sweep either.
+                let cert = certify(problem, target, w.view(), pen, keep.as_deref());
+                (gap, objective, state, z) = (cert.gap, cert.objective, cert.state, cert.z);
+                (set, truncated) = working_set(w, &z, pen, problem, &candidates);
+                if gap <= threshold || set.is_empty() {
+                    break;
+                }
             }
             sweep(&mut state, problem, w, pen, &set);
         } else {
@@ -266,7 +273,9 @@ pub(crate) fn coordinate_descent<F: Float>(
                     newton.after_attempt(outcome);
                 }
             }
-            inner_threshold *= F::cast(0.1);
+            // Floored: working sets tighten it once per set, and many sets
+            // would take an f32 threshold to 0.
+            inner_threshold = (inner_threshold * F::cast(0.1)).max(threshold * F::epsilon());
         }
         if working_sets || n_iter >= opts.max_iter {
             let cert = certify(problem, target, w.view(), pen, keep.as_deref());

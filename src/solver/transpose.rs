@@ -23,7 +23,12 @@ pub(crate) fn copy_columns<F: Float>(
     m: usize,
     dst: &mut [F],
 ) {
-    assert!(j0 + width <= p && src.len() >= m * p && dst.len() >= width * m);
+    let fits = |n: Option<usize>, len: usize| n.is_some_and(|n| n <= len);
+    assert!(
+        fits(j0.checked_add(width), p)
+            && fits(m.checked_mul(p), src.len())
+            && fits(width.checked_mul(m), dst.len())
+    );
     #[cfg(target_arch = "x86_64")]
     {
         if TypeId::of::<F>() == TypeId::of::<f64>() && std::arch::is_x86_feature_detected!("avx2") {
