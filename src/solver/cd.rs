@@ -319,10 +319,10 @@ const SET_SOLVED: f64 = 1e-2;
 
 /// The coordinates the next sweeps of the dense design visit: every
 /// non-zero one, and of the zero ones that violate their KKT condition
-/// (`|zⱼ| > vⱼ·l1` with room to move, see [`bring_back_violators`]) the
-/// strongest, by `(|zⱼ| − vⱼ·l1)/√(‖xⱼ‖² + l2)` — how far the dual point is
-/// outside the coordinate's constraint, per unit of its column — up to
-/// `max(2·nnz, WORKING_SET_START)` in all (sorted).
+/// ([`violates_kkt`]) the strongest, by `(|zⱼ| − vⱼ·l1)/√(‖xⱼ‖² + l2)` —
+/// how far the dual point is outside the coordinate's constraint, per unit
+/// of its column — up to `max(2·nnz, WORKING_SET_START)` in all (sorted);
+/// and whether violators were left out.
 ///
 /// This is the working-set strategy of celer and skglm (Massias, Gramfort
 /// & Salmon, "Celer", ICML 2018): where a full sweep from 0 would make
@@ -350,13 +350,11 @@ fn working_set<F: Float>(
         .iter()
         .copied()
         .filter_map(|j| {
-            let (zj, a) = (z[j], features.factor[j] * pen.l1_reg);
-            let up = zj > a && features.upper[j] > F::zero();
-            let down = -zj > a && features.lower[j] < F::zero();
             let movable = w[j] == F::zero() && problem.col_norm2[j] > F::zero();
-            (movable && (up || down)).then(|| {
+            (movable && violates_kkt(j, z[j], pen)).then(|| {
+                let a = features.factor[j] * pen.l1_reg;
                 (
-                    (zj.abs() - a) / (problem.col_norm2[j] + pen.l2_reg).sqrt(),
+                    (z[j].abs() - a) / (problem.col_norm2[j] + pen.l2_reg).sqrt(),
                     j,
                 )
             })
@@ -757,17 +755,13 @@ fn bring_back_violators<F: Float>(
     z: &Array1<F>,
     pen: &Penalty<F>,
 ) -> bool {
-    let features = pen.features;
     let mut inside = vec![false; z.len()];
     for &j in candidates.iter() {
         inside[j] = true;
     }
     let before = candidates.len();
     for (j, &zj) in z.iter().enumerate() {
-        let a = features.factor[j] * pen.l1_reg;
-        let up = zj > a && features.upper[j] > F::zero();
-        let down = -zj > a && features.lower[j] < F::zero();
-        if !inside[j] && (up || down) {
+        if !inside[j] && violates_kkt(j, zj, pen) {
             candidates.push(j);
         }
     }
@@ -776,6 +770,15 @@ fn bring_back_violators<F: Float>(
     }
     candidates.sort_unstable();
     true
+}
+
+/// Whether coordinate `j`, at 0 with correlation `zj`, violates its KKT
+/// condition: `zⱼ > vⱼ·l1` with room above 0, or `zⱼ < −vⱼ·l1` with room
+/// below.
+fn violates_kkt<F: Float>(j: usize, zj: F, pen: &Penalty<F>) -> bool {
+    let features = pen.features;
+    let a = features.factor[j] * pen.l1_reg;
+    (zj > a && features.upper[j] > F::zero()) || (-zj > a && features.lower[j] < F::zero())
 }
 
 /// One cyclic pass over `coords`; returns the objective decrease bound
