@@ -221,19 +221,16 @@ pub(crate) fn coordinate_descent<F: Float>(
             if gap <= threshold || n_iter >= opts.max_iter {
                 break;
             }
-            if let Some(rescaled) = cert.rescaled {
-                let mask = keep.get_or_insert_with(|| vec![true; n_features]);
-                screen(
-                    &mut state,
-                    problem,
-                    w,
-                    &z,
-                    pen,
-                    rescaled,
-                    mask,
-                    &mut candidates,
-                );
-            }
+            screen(
+                &mut state,
+                problem,
+                w,
+                &z,
+                pen,
+                cert.rescaled,
+                &mut keep,
+                &mut candidates,
+            );
             if candidates.len() < n_features && bring_back_violators(&mut candidates, &z, pen) {
                 continue;
             }
@@ -284,18 +281,15 @@ pub(crate) fn coordinate_descent<F: Float>(
                 break;
             }
             state = cert.state;
-            if gap > threshold
-                && let Some(rescaled) = cert.rescaled
-            {
-                let mask = keep.get_or_insert_with(|| vec![true; n_features]);
+            if gap > threshold {
                 screen(
                     &mut state,
                     problem,
                     w,
                     &z,
                     pen,
-                    rescaled,
-                    mask,
+                    cert.rescaled,
+                    &mut keep,
                     &mut candidates,
                 );
             }
@@ -883,7 +877,9 @@ struct Certificate<'a, F> {
     rescaled: Option<(F, F)>,
 }
 
-/// Gap-safe screening (Fercoq, Gramfort & Salmon, 2015): marks in `keep`
+/// Gap-safe screening (Fercoq, Gramfort & Salmon, 2015) from the
+/// certificate's rescaled dual point (`None`: no screening, as outside the
+/// classic elastic net): marks in `keep` (created all `true` on first use)
 /// every coordinate that is provably 0 at the optimum, sets it to 0 and
 /// drops it from `candidates`; how many were dropped.
 ///
@@ -902,10 +898,14 @@ fn screen<F: Float>(
     w: &mut Array1<F>,
     z: &Array1<F>,
     pen: &Penalty<F>,
-    (c, gap): (F, F),
-    keep: &mut [bool],
+    rescaled: Option<(F, F)>,
+    keep: &mut Option<Vec<bool>>,
     candidates: &mut Vec<usize>,
 ) -> usize {
+    let Some((c, gap)) = rescaled else {
+        return 0;
+    };
+    let keep = keep.get_or_insert_with(|| vec![true; z.len()]);
     if !(gap.is_finite() && gap >= F::zero()) || pen.l1_reg <= F::zero() {
         return 0;
     }
