@@ -1,5 +1,7 @@
-//! One full-batch epoch of [`elasticnet::train`] on a 100 000 × 100 problem,
-//! in `f64` and `f32`, against the floor of streaming `x` once from memory.
+//! One full-batch epoch of [`elasticnet::train`] on a 100 000 × 100 problem
+//! (tall) and a 2 000 000 × 20 one (narrow: short rows, a different
+//! kernel), in `f64` and `f32`, against the floor of streaming `x` once
+//! from memory.
 //!
 //! * `train_epoch/floor_*`: one read of every element of `x` (its sum,
 //!   which ndarray computes with independent accumulators, so the time is
@@ -26,8 +28,8 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use elasticnet::datasets::{self, Dataset};
 use elasticnet::{ElasticLoss, Float, LearningRate, LinearModel, TrainConfig, train};
 
-const N_SAMPLES: usize = 100_000;
-const N_FEATURES: usize = 100;
+/// The shapes measured, `(samples, features)`.
+const SHAPES: [(usize, usize); 2] = [(100_000, 100), (2_000_000, 20)];
 
 /// Settings shared by every benchmark in this file: few samples of a slow
 /// (tens of milliseconds) routine, so the whole run stays around a minute.
@@ -39,36 +41,38 @@ fn config() -> Criterion {
 }
 
 fn train_epoch(c: &mut Criterion) {
-    let data = datasets::make_regression(N_SAMPLES, N_FEATURES, 10, 1.0, 0);
-    let data32 = data.cast::<f32>();
-    let size = format!("{N_SAMPLES}x{N_FEATURES}");
-    let elements = (N_SAMPLES * N_FEATURES) as u64;
+    for (n_samples, n_features) in SHAPES {
+        let data = datasets::make_regression(n_samples, n_features, 10, 1.0, 0);
+        let data32 = data.cast::<f32>();
+        let size = format!("{n_samples}x{n_features}");
+        let elements = (n_samples * n_features) as u64;
 
-    let mut group = c.benchmark_group("train_epoch");
-    group.throughput(Throughput::Elements(elements));
-    group.bench_with_input(BenchmarkId::new("floor_f64", &size), &data, |b, d| {
-        b.iter(|| stream(black_box(d)));
-    });
-    group.bench_with_input(BenchmarkId::new("floor_f32", &size), &data32, |b, d| {
-        b.iter(|| stream(black_box(d)));
-    });
-    group.bench_with_input(BenchmarkId::new("f64", &size), &data, |b, d| {
-        b.iter(|| run(black_box(d), 1));
-    });
-    group.bench_with_input(BenchmarkId::new("f32", &size), &data32, |b, d| {
-        b.iter(|| run(black_box(d), 1));
-    });
-    group.finish();
+        let mut group = c.benchmark_group("train_epoch");
+        group.throughput(Throughput::Elements(elements));
+        group.bench_with_input(BenchmarkId::new("floor_f64", &size), &data, |b, d| {
+            b.iter(|| stream(black_box(d)));
+        });
+        group.bench_with_input(BenchmarkId::new("floor_f32", &size), &data32, |b, d| {
+            b.iter(|| stream(black_box(d)));
+        });
+        group.bench_with_input(BenchmarkId::new("f64", &size), &data, |b, d| {
+            b.iter(|| run(black_box(d), 1));
+        });
+        group.bench_with_input(BenchmarkId::new("f32", &size), &data32, |b, d| {
+            b.iter(|| run(black_box(d), 1));
+        });
+        group.finish();
 
-    let mut group = c.benchmark_group("train_10_epochs");
-    group.throughput(Throughput::Elements(10 * elements));
-    group.bench_with_input(BenchmarkId::new("f64", &size), &data, |b, d| {
-        b.iter(|| run(black_box(d), 10));
-    });
-    group.bench_with_input(BenchmarkId::new("f32", &size), &data32, |b, d| {
-        b.iter(|| run(black_box(d), 10));
-    });
-    group.finish();
+        let mut group = c.benchmark_group("train_10_epochs");
+        group.throughput(Throughput::Elements(10 * elements));
+        group.bench_with_input(BenchmarkId::new("f64", &size), &data, |b, d| {
+            b.iter(|| run(black_box(d), 10));
+        });
+        group.bench_with_input(BenchmarkId::new("f32", &size), &data32, |b, d| {
+            b.iter(|| run(black_box(d), 10));
+        });
+        group.finish();
+    }
 }
 
 /// The memory floor of an epoch: every element of `x` read once.

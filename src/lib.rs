@@ -58,6 +58,7 @@ mod float;
 mod loss;
 pub mod metrics;
 mod model;
+mod narrow_rows;
 mod path;
 #[cfg(feature = "plot")]
 pub mod plot;

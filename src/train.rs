@@ -7,7 +7,7 @@ use ndarray::{Array1, ArrayView2, Zip};
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
 use crate::loss::sign;
-use crate::model::FusedPass;
+use crate::model::{FusedPass, Rows};
 use crate::{ElasticLoss, Error, Float, LinearModel, Result, check};
 
 /// How large a step [`train`] takes.
@@ -261,9 +261,9 @@ where
     let mut pass = FusedPass::new(x.ncols(), y.ncols());
     pass.load(model);
     let squared_error = if full_batch {
-        pass.run::<true>(x, y, 0..n_samples)
+        pass.run::<true>(x, y, Rows::Range(0..n_samples))
     } else {
-        pass.run::<false>(x, y, 0..n_samples)
+        pass.run::<false>(x, y, Rows::Range(0..n_samples))
     };
     if !squared_error.is_finite() {
         check::xy(x, y)?;
@@ -310,20 +310,20 @@ where
             // this is the last epoch — the gradient for the next one.
             pass.load(model);
             if epoch + 1 < config.epochs {
-                pass.run::<true>(x, y, 0..n_samples)
+                pass.run::<true>(x, y, Rows::Range(0..n_samples))
             } else {
-                pass.run::<false>(x, y, 0..n_samples)
+                pass.run::<false>(x, y, Rows::Range(0..n_samples))
             }
         } else {
             order.shuffle(&mut rng);
             for rows in order.chunks(batch) {
                 pass.load(model);
-                pass.run::<true>(x, y, rows.iter().copied());
+                pass.run::<true>(x, y, Rows::Listed(rows));
                 pass.gradient_into(model, F::one() / F::from_usize_lossy(rows.len()));
                 update(model, loss, lr, config.l1_update);
             }
             pass.load(model);
-            pass.run::<false>(x, y, 0..n_samples)
+            pass.run::<false>(x, y, Rows::Range(0..n_samples))
         };
         let next = squared_error / (m + m) + loss.penalty(model.weight.view());
         if !next.is_finite() || next > blow_up || !model.is_finite() {

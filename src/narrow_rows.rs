@@ -1,0 +1,482 @@
+//! The fused pass of [`train`](crate::train) over a chunk of short rows
+//! with one output: residuals, squared error and gradient sums.
+//!
+//! With few columns (the 2 000 000 × 20 benchmark, say) the work per row is
+//! small, and the general loop spends more instructions finding rows,
+//! targets and loop bounds than multiplying. This kernel takes the rows
+//! four at a time: four dot products share each load of `w`, their partial
+//! sums are reduced together, and the gradient sums are loaded and stored
+//! once per four rows.
+//!
+//! For one chunk of rows `xᵢ` with targets `yᵢ`:
+//!
+//! ```text
+//! rᵢ = xᵢᵀw + b − yᵢ,   sq ← sq + Σᵢ rᵢ²,   g ← g + Σᵢ rᵢxᵢ,   g_b ← g_b + Σᵢ rᵢ
+//! ```
+//!
+//! Every number is defined by [`chunk_portable`]: each dot product is
+//! summed in `L` partial sums (`L` the values in 32 bytes: 4 `f64`, 8
+//! `f32`) added pairwise, `sq` in row order, `g` four rows per update as
+//! `(r₀x₀ + r₁x₁) + (r₂x₂ + r₃x₃)`. On CPUs with AVX2 the `f64` and `f32`
+//! kernels do the same operations in the same order in vector registers
+//! (no fused multiply-add), so the results are bit for bit the same.
+
+use std::any::TypeId;
+
+use crate::Float;
+use crate::solver::linalg::pairwise_sum;
+
+/// Rows shorter than this take this kernel (longer ones spend their time
+/// in the arithmetic, which the general loop does well).
+pub(crate) const MAX_LEN: usize = 64;
+
+/// One chunk of the fused pass: with `rᵢ = rowsᵢᵀw + bias − targetsᵢ`,
+/// writes `residual[i] = rᵢ` and returns `sq + Σᵢ rᵢ²`; when `GRAD`, also
+/// `g += Σᵢ rᵢ·rowsᵢ` and `g_bias += Σᵢ rᵢ`.
+///
+/// # Panics
+///
+/// If a row, `g` (when `GRAD`) and `w` differ in length, or `rows`,
+/// `targets` and `residual` do.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub(crate) fn chunk<F: Float, const GRAD: bool>(
+    sq: F,
+    rows: &[&[F]],
+    w: &[F],
+    bias: F,
+    targets: &[F],
+    residual: &mut [F],
+    g: &mut [F],
+    g_bias: &mut F,
+) -> F {
+    let p = w.len();
+    assert!(rows.iter().all(|row| row.len() == p) && (!GRAD || g.len() == p));
+    assert!(targets.len() == rows.len() && residual.len() == rows.len());
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY (both): `F` is the type it is compared with (same type,
+        // same layout), so every slice is reinterpreted as what it is; AVX2
+        // was just detected; the lengths were asserted above.
+        if TypeId::of::<F>() == TypeId::of::<f64>() {
+            return unsafe {
+                let c = |v: &[F]| std::slice::from_raw_parts(v.as_ptr().cast::<f64>(), v.len());
+                let rows = std::slice::from_raw_parts(rows.as_ptr().cast::<&[f64]>(), rows.len());
+                let residual = std::slice::from_raw_parts_mut(
+                    residual.as_mut_ptr().cast::<f64>(),
+                    residual.len(),
+                );
+                let g = std::slice::from_raw_parts_mut(g.as_mut_ptr().cast::<f64>(), g.len());
+                let g_bias = &mut *std::ptr::from_mut(g_bias).cast::<f64>();
+                let (sq, bias) = (sq.to_f64(), bias.to_f64());
+                let out =
+                    avx2::chunk_f64::<GRAD>(sq, rows, c(w), bias, c(targets), residual, g, g_bias);
+                F::cast(out)
+            };
+        }
+        if TypeId::of::<F>() == TypeId::of::<f32>() {
+            return unsafe {
+                let c = |v: &[F]| std::slice::from_raw_parts(v.as_ptr().cast::<f32>(), v.len());
+                let rows = std::slice::from_raw_parts(rows.as_ptr().cast::<&[f32]>(), rows.len());
+                let residual = std::slice::from_raw_parts_mut(
+                    residual.as_mut_ptr().cast::<f32>(),
+                    residual.len(),
+                );
+                let g = std::slice::from_raw_parts_mut(g.as_mut_ptr().cast::<f32>(), g.len());
+                let g_bias = &mut *std::ptr::from_mut(g_bias).cast::<f32>();
+                // `to_f64` and `cast` are exact round trips for an f32.
+                let (sq, bias) = (sq.to_f64() as f32, bias.to_f64() as f32);
+                let out =
+                    avx2::chunk_f32::<GRAD>(sq, rows, c(w), bias, c(targets), residual, g, g_bias);
+                F::cast(f64::from(out))
+            };
+        }
+    }
+    if std::mem::size_of::<F>() == 4 {
+        chunk_portable::<F, 8, GRAD>(sq, rows, w, bias, targets, residual, g, g_bias)
+    } else {
+        chunk_portable::<F, 4, GRAD>(sq, rows, w, bias, targets, residual, g, g_bias)
+    }
+}
+
+/// `xᵀw` for a row shorter than [`MAX_LEN`], summed as [`chunk`] sums it:
+/// 32 bytes of partial sums (4 `f64`, 8 `f32`), added pairwise.
+#[inline(always)]
+pub(crate) fn dot<F: Float>(x: &[F], w: &[F]) -> F {
+    if std::mem::size_of::<F>() == 4 {
+        dot_lanes::<F, 8>(x, w)
+    } else {
+        dot_lanes::<F, 4>(x, w)
+    }
+}
+
+/// `xᵀw` in `L` partial sums `sᵢ = Σₜ x[tL + i]·w[tL + i]`, added pairwise.
+#[inline(always)]
+fn dot_lanes<F: Float, const L: usize>(x: &[F], w: &[F]) -> F {
+    let mut acc = [F::zero(); L];
+    let (x_blocks, x_rest) = x.as_chunks::<L>();
+    let (w_blocks, w_rest) = w.as_chunks::<L>();
+    for (x, w) in x_blocks.iter().zip(w_blocks) {
+        for i in 0..L {
+            acc[i] += x[i] * w[i];
+        }
+    }
+    for (a, (&u, &v)) in acc.iter_mut().zip(x_rest.iter().zip(w_rest)) {
+        *a += u * v;
+    }
+    pairwise_sum(acc)
+}
+
+/// [`chunk`] on any CPU: the definition of its numbers.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn chunk_portable<F: Float, const L: usize, const GRAD: bool>(
+    mut sq: F,
+    rows: &[&[F]],
+    w: &[F],
+    bias: F,
+    targets: &[F],
+    residual: &mut [F],
+    g: &mut [F],
+    g_bias: &mut F,
+) -> F {
+    for ((&row, &target), r) in rows.iter().zip(targets).zip(residual.iter_mut()) {
+        *r = dot_lanes::<F, L>(row, w) + bias - target;
+        sq += *r * *r;
+    }
+    if GRAD {
+        let (row_blocks, row_rest) = rows.as_chunks::<4>();
+        let (r_blocks, r_rest) = residual.as_chunks::<4>();
+        for (x, r) in row_blocks.iter().zip(r_blocks) {
+            for (j, g) in g.iter_mut().enumerate() {
+                *g += (r[0] * x[0][j] + r[1] * x[1][j]) + (r[2] * x[2][j] + r[3] * x[3][j]);
+            }
+        }
+        for (x, &r) in row_rest.iter().zip(r_rest) {
+            for (g, &v) in g.iter_mut().zip(x.iter()) {
+                *g += r * v;
+            }
+        }
+        *g_bias += residual.iter().fold(F::zero(), |s, &r| s + r);
+    }
+    sq
+}
+
+/// The AVX2 kernels of [`chunk`] for `f64` (4 lanes) and `f32` (8 lanes).
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    /// [`chunk`](super::chunk) for `f64`.
+    ///
+    /// # Safety
+    ///
+    /// The CPU has AVX2; every row has `w.len()` values, and so has `g`
+    /// when `GRAD`; `targets` and `residual` have one value per row.
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn chunk_f64<const GRAD: bool>(
+        mut sq: f64,
+        rows: &[&[f64]],
+        w: &[f64],
+        bias: f64,
+        targets: &[f64],
+        residual: &mut [f64],
+        g: &mut [f64],
+        g_bias: &mut f64,
+    ) -> f64 {
+        let p = w.len();
+        let full = p - p % 4;
+        let n = rows.len();
+        let groups = n - n % 4;
+        let mut c = 0;
+        while c < groups {
+            let x = [rows[c], rows[c + 1], rows[c + 2], rows[c + 3]].map(<[f64]>::as_ptr);
+            // SAFETY: every offset below is under p, the length of w, of
+            // each row and of g; c + 3 < n, the length of targets and
+            // residual.
+            unsafe {
+                // Four dot products, lane i summing the values i mod 4.
+                let mut acc = [_mm256_setzero_pd(); 4];
+                let mut j = 0;
+                while j < full {
+                    let wv = _mm256_loadu_pd(w.as_ptr().add(j));
+                    for (a, &x) in acc.iter_mut().zip(&x) {
+                        *a = _mm256_add_pd(*a, _mm256_mul_pd(_mm256_loadu_pd(x.add(j)), wv));
+                    }
+                    j += 4;
+                }
+                if full < p {
+                    for (a, &x) in acc.iter_mut().zip(&x) {
+                        let mut lanes = [0.0; 4];
+                        _mm256_storeu_pd(lanes.as_mut_ptr(), *a);
+                        for (i, lane) in lanes.iter_mut().enumerate().take(p - full) {
+                            *lane += *x.add(full + i) * *w.get_unchecked(full + i);
+                        }
+                        *a = _mm256_loadu_pd(lanes.as_ptr());
+                    }
+                }
+                // Pairwise: (a₀ + a₂) + (a₁ + a₃) for the four rows at once.
+                let low01 = _mm256_permute2f128_pd::<0x20>(acc[0], acc[1]);
+                let high01 = _mm256_permute2f128_pd::<0x31>(acc[0], acc[1]);
+                let low23 = _mm256_permute2f128_pd::<0x20>(acc[2], acc[3]);
+                let high23 = _mm256_permute2f128_pd::<0x31>(acc[2], acc[3]);
+                let sums =
+                    _mm256_hadd_pd(_mm256_add_pd(low01, high01), _mm256_add_pd(low23, high23));
+                // hadd leaves rows 0, 2, 1, 3.
+                let dots = _mm256_permute4x64_pd::<0b11_01_10_00>(sums);
+                let r = _mm256_sub_pd(
+                    _mm256_add_pd(dots, _mm256_set1_pd(bias)),
+                    _mm256_loadu_pd(targets.as_ptr().add(c)),
+                );
+                _mm256_storeu_pd(residual.as_mut_ptr().add(c), r);
+                let mut squares = [0.0; 4];
+                _mm256_storeu_pd(squares.as_mut_ptr(), _mm256_mul_pd(r, r));
+                for s in squares {
+                    sq += s;
+                }
+                if GRAD {
+                    let rs = residual.as_ptr().add(c);
+                    let rv = [0, 1, 2, 3].map(|q| _mm256_set1_pd(*rs.add(q)));
+                    let term = |j: usize| {
+                        let t = |q: usize| _mm256_mul_pd(rv[q], _mm256_loadu_pd(x[q].add(j)));
+                        _mm256_add_pd(_mm256_add_pd(t(0), t(1)), _mm256_add_pd(t(2), t(3)))
+                    };
+                    let mut j = 0;
+                    while j < full {
+                        let gp = g.as_mut_ptr().add(j);
+                        _mm256_storeu_pd(gp, _mm256_add_pd(_mm256_loadu_pd(gp), term(j)));
+                        j += 4;
+                    }
+                    let r = [0, 1, 2, 3].map(|q| *rs.add(q));
+                    for j in full..p {
+                        let t = |q: usize| r[q] * *x[q].add(j);
+                        *g.get_unchecked_mut(j) += (t(0) + t(1)) + (t(2) + t(3));
+                    }
+                }
+            }
+            c += 4;
+        }
+        for ((&row, &target), r) in rows[c..].iter().zip(&targets[c..]).zip(&mut residual[c..]) {
+            *r = super::dot_lanes::<f64, 4>(row, w) + bias - target;
+            sq += *r * *r;
+        }
+        if GRAD {
+            for (&row, &r) in rows[c..].iter().zip(&residual[c..]) {
+                for (g, &v) in g.iter_mut().zip(row) {
+                    *g += r * v;
+                }
+            }
+            *g_bias += residual.iter().fold(0.0, |s, &r| s + r);
+        }
+        sq
+    }
+
+    /// [`chunk`](super::chunk) for `f32`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`chunk_f64`].
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn chunk_f32<const GRAD: bool>(
+        mut sq: f32,
+        rows: &[&[f32]],
+        w: &[f32],
+        bias: f32,
+        targets: &[f32],
+        residual: &mut [f32],
+        g: &mut [f32],
+        g_bias: &mut f32,
+    ) -> f32 {
+        let p = w.len();
+        let full = p - p % 8;
+        let n = rows.len();
+        let groups = n - n % 4;
+        let mut c = 0;
+        while c < groups {
+            let x = [rows[c], rows[c + 1], rows[c + 2], rows[c + 3]].map(<[f32]>::as_ptr);
+            // SAFETY: as in chunk_f64.
+            unsafe {
+                let mut acc = [_mm256_setzero_ps(); 4];
+                let mut j = 0;
+                while j < full {
+                    let wv = _mm256_loadu_ps(w.as_ptr().add(j));
+                    for (a, &x) in acc.iter_mut().zip(&x) {
+                        *a = _mm256_add_ps(*a, _mm256_mul_ps(_mm256_loadu_ps(x.add(j)), wv));
+                    }
+                    j += 8;
+                }
+                // The last p mod 8 values: four at once into the low lanes
+                // when there are four, the others one lane at a time.
+                let mut j = full;
+                if p - j >= 4 {
+                    let wv = _mm_loadu_ps(w.as_ptr().add(j));
+                    for (a, &x) in acc.iter_mut().zip(&x) {
+                        let low = _mm256_castps256_ps128(*a);
+                        let low = _mm_add_ps(low, _mm_mul_ps(_mm_loadu_ps(x.add(j)), wv));
+                        *a = _mm256_insertf128_ps::<0>(*a, low);
+                    }
+                    j += 4;
+                }
+                if j < p {
+                    for (a, &x) in acc.iter_mut().zip(&x) {
+                        let mut lanes = [0.0; 8];
+                        _mm256_storeu_ps(lanes.as_mut_ptr(), *a);
+                        for (lane, i) in lanes[j - full..].iter_mut().zip(j..p) {
+                            *lane += *x.add(i) * *w.get_unchecked(i);
+                        }
+                        *a = _mm256_loadu_ps(lanes.as_ptr());
+                    }
+                }
+                // Pairwise over 8 lanes: first aᵢ + aᵢ₊₄, then as for f64.
+                let half = acc
+                    .map(|a| _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps::<1>(a)));
+                let s01 = _mm_add_ps(
+                    _mm_movelh_ps(half[0], half[1]),
+                    _mm_movehl_ps(half[1], half[0]),
+                );
+                let s23 = _mm_add_ps(
+                    _mm_movelh_ps(half[2], half[3]),
+                    _mm_movehl_ps(half[3], half[2]),
+                );
+                let dots = _mm_hadd_ps(s01, s23);
+                let r = _mm_sub_ps(
+                    _mm_add_ps(dots, _mm_set1_ps(bias)),
+                    _mm_loadu_ps(targets.as_ptr().add(c)),
+                );
+                _mm_storeu_ps(residual.as_mut_ptr().add(c), r);
+                let mut squares = [0.0; 4];
+                _mm_storeu_ps(squares.as_mut_ptr(), _mm_mul_ps(r, r));
+                for s in squares {
+                    sq += s;
+                }
+                if GRAD {
+                    let rs = residual.as_ptr().add(c);
+                    let rv = [0, 1, 2, 3].map(|q| _mm256_set1_ps(*rs.add(q)));
+                    let term = |j: usize| {
+                        let t = |q: usize| _mm256_mul_ps(rv[q], _mm256_loadu_ps(x[q].add(j)));
+                        _mm256_add_ps(_mm256_add_ps(t(0), t(1)), _mm256_add_ps(t(2), t(3)))
+                    };
+                    let mut j = 0;
+                    while j < full {
+                        let gp = g.as_mut_ptr().add(j);
+                        _mm256_storeu_ps(gp, _mm256_add_ps(_mm256_loadu_ps(gp), term(j)));
+                        j += 8;
+                    }
+                    if p - j >= 4 {
+                        let rv = [0, 1, 2, 3].map(|q| _mm_set1_ps(*rs.add(q)));
+                        let t = |q: usize| _mm_mul_ps(rv[q], _mm_loadu_ps(x[q].add(j)));
+                        let term = _mm_add_ps(_mm_add_ps(t(0), t(1)), _mm_add_ps(t(2), t(3)));
+                        let gp = g.as_mut_ptr().add(j);
+                        _mm_storeu_ps(gp, _mm_add_ps(_mm_loadu_ps(gp), term));
+                        j += 4;
+                    }
+                    let r = [0, 1, 2, 3].map(|q| *rs.add(q));
+                    for j in j..p {
+                        let t = |q: usize| r[q] * *x[q].add(j);
+                        *g.get_unchecked_mut(j) += (t(0) + t(1)) + (t(2) + t(3));
+                    }
+                }
+            }
+            c += 4;
+        }
+        for ((&row, &target), r) in rows[c..].iter().zip(&targets[c..]).zip(&mut residual[c..]) {
+            *r = super::dot_lanes::<f32, 8>(row, w) + bias - target;
+            sq += *r * *r;
+        }
+        if GRAD {
+            for (&row, &r) in rows[c..].iter().zip(&residual[c..]) {
+                for (g, &v) in g.iter_mut().zip(row) {
+                    *g += r * v;
+                }
+            }
+            *g_bias += residual.iter().fold(0.0, |s, &r| s + r);
+        }
+        sq
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+
+    /// The dispatched kernel (AVX2 where the CPU has it) gives the portable
+    /// definition's numbers to the bit, for `f64` and `f32`, every row
+    /// length up to the limit and chunks of every size up to 32 rows.
+    fn same_as_portable<F: Float, const L: usize>() {
+        let mut rng = StdRng::seed_from_u64(7);
+        for p in 1..MAX_LEN {
+            for n in [1, 3, 4, 5, 8, 31, 32] {
+                let data: Vec<F> = (0..n * p)
+                    .map(|_| F::cast(rng.random_range(-2.0..2.0)))
+                    .collect();
+                let rows: Vec<&[F]> = data.chunks_exact(p).collect();
+                let w: Vec<F> = (0..p)
+                    .map(|_| F::cast(rng.random_range(-1.0..1.0)))
+                    .collect();
+                let targets: Vec<F> = (0..n)
+                    .map(|_| F::cast(rng.random_range(-3.0..3.0)))
+                    .collect();
+                let bias = F::cast(0.3);
+                let g0: Vec<F> = (0..p)
+                    .map(|_| F::cast(rng.random_range(-1.0..1.0)))
+                    .collect();
+                let run = |portable: bool| {
+                    let (mut r, mut g, mut gb) = (vec![F::zero(); n], g0.clone(), F::cast(0.5));
+                    let sq = if portable {
+                        chunk_portable::<F, L, true>(
+                            F::one(),
+                            &rows,
+                            &w,
+                            bias,
+                            &targets,
+                            &mut r,
+                            &mut g,
+                            &mut gb,
+                        )
+                    } else {
+                        chunk::<F, true>(
+                            F::one(),
+                            &rows,
+                            &w,
+                            bias,
+                            &targets,
+                            &mut r,
+                            &mut g,
+                            &mut gb,
+                        )
+                    };
+                    (sq, r, g, gb)
+                };
+                let (a, b) = (run(true), run(false));
+                let f = |v: F| <F as Float>::to_f64(v);
+                let bits = |v: &[F]| v.iter().map(|&x| f(x).to_bits()).collect::<Vec<_>>();
+                assert_eq!(f(a.0).to_bits(), f(b.0).to_bits(), "sq, p {p} n {n}");
+                assert_eq!(bits(&a.1), bits(&b.1), "residuals, p {p} n {n}");
+                assert_eq!(bits(&a.2), bits(&b.2), "gradient, p {p} n {n}");
+                assert_eq!(f(a.3).to_bits(), f(b.3).to_bits(), "bias sum, p {p} n {n}");
+                // And the definition is the plain sum, to rounding:
+                // |error| ≤ (p + 2)·ε·(Σⱼ|xⱼwⱼ| + |b| + |y|).
+                for ((&row, &t), &r) in rows.iter().zip(&targets).zip(&a.1) {
+                    let terms = row.iter().zip(&w).map(|(&x, &w)| f(x) * f(w));
+                    let exact = terms.clone().sum::<f64>() + f(bias) - f(t);
+                    let size = terms.map(f64::abs).sum::<f64>() + f(bias).abs() + f(t).abs();
+                    let tol = (p + 2) as f64 * f(F::epsilon()) * size;
+                    assert!((f(r) - exact).abs() <= tol, "{} vs {exact}", f(r));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn kernel_is_the_portable_definition_f64() {
+        same_as_portable::<f64, 4>();
+    }
+
+    #[test]
+    fn kernel_is_the_portable_definition_f32() {
+        same_as_portable::<f32, 8>();
+    }
+}
