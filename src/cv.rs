@@ -517,20 +517,15 @@ impl<F: Float> ElasticNetCv<F> {
                         found: vec![ids.len()],
                     });
                 }
-                let mut labels = ids.clone();
-                labels.sort_unstable();
-                labels.dedup();
-                if labels.len() < 2 {
+                let (fold_of, n_folds) = fold_numbers(ids);
+                if n_folds < 2 {
                     return Err(Error::InvalidParameter {
                         name: "fold_ids",
-                        value: labels.len() as f64,
+                        value: n_folds as f64,
                         expected: "at least 2 distinct labels",
                     });
                 }
-                Ok(ids
-                    .iter()
-                    .map(|id| labels.binary_search(id).expect("label present"))
-                    .collect())
+                Ok(fold_of)
             }
             None => {
                 if self.folds > n_samples {
@@ -664,6 +659,37 @@ impl<F: Float> ElasticNetCv<F> {
             _ => None,
         };
         Some((plain, by_gamma))
+    }
+}
+
+/// The fold (`0..` the number of distinct labels, in the labels' order)
+/// of each row, given its label, and the number of folds. Labels below
+/// 2¹⁶ (fold numbers, in practice) go through a table, one lookup per row;
+/// larger ones through a sort and binary searches.
+fn fold_numbers(ids: &[usize]) -> (Vec<usize>, usize) {
+    const TABLE: usize = 1 << 16;
+    let max = ids.iter().copied().max().unwrap_or(0);
+    if max < TABLE {
+        let mut fold_of_label = vec![0usize; max + 1];
+        for &id in ids {
+            fold_of_label[id] = 1;
+        }
+        let mut n_folds = 0;
+        for f in &mut fold_of_label {
+            let present = *f;
+            *f = n_folds;
+            n_folds += present;
+        }
+        (ids.iter().map(|&id| fold_of_label[id]).collect(), n_folds)
+    } else {
+        let mut labels = ids.to_vec();
+        labels.sort_unstable();
+        labels.dedup();
+        let fold_of = ids
+            .iter()
+            .map(|id| labels.binary_search(id).expect("label present"))
+            .collect();
+        (fold_of, labels.len())
     }
 }
 
@@ -932,5 +958,25 @@ impl<F: Float> CvFit<F> {
             .iter()
             .position(|&r| r == self.l1_ratio)
             .expect("the chosen l1_ratio is one of the candidates")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fold_numbers;
+
+    /// Labels become fold numbers in the labels' order, through the table
+    /// (small labels) and through the sort (large ones) alike.
+    #[test]
+    fn fold_numbers_rank_the_labels() {
+        assert_eq!(
+            fold_numbers(&[10, 3, 3, 7, 10, 0]),
+            (vec![3, 1, 1, 2, 3, 0], 4)
+        );
+        let big = 1 << 20;
+        assert_eq!(fold_numbers(&[big, 3, big + 5, 3]), (vec![1, 0, 2, 0], 3));
+        assert_eq!(fold_numbers(&[65_535, 2]), (vec![1, 0], 2));
+        assert_eq!(fold_numbers(&[65_536, 2]), (vec![1, 0], 2));
+        assert_eq!(fold_numbers(&[4, 4, 4]), (vec![0, 0, 0], 1));
     }
 }

@@ -268,15 +268,12 @@ def main():
                 if l1_ratio != 1.0 or "cv" not in work:
                     continue
                 # 5-fold CV over the 100-alpha path, same folds.
-                # 1 and 2 threads alternately, five rounds: on a shared
-                # machine the load drifts, and a 2-thread run suffers most
-                # from it; alternating exposes both to the same drift.
-                t1, t2 = [], []
-                for _ in range(1 if repeats == 1 else 5):
-                    _, out, res = run_ours(d, "cv", l1_ratio, 0.0, repeats, 1, 1e-6)
-                    t1 += res["times"]
-                    _, _, res = run_ours(d, "cv", l1_ratio, 0.0, repeats, 2, 1e-6)
-                    t2 += res["times"]
+                # 1 and 2 threads alternately within one process, run after
+                # run (3·repeats pairs): on a shared machine the load drifts,
+                # and a 2-thread run suffers most from it; alternating run by
+                # run exposes both to the same drift.
+                _, out, res = run_ours(d, "cv", l1_ratio, 0.0, 3 * repeats, "1/2", 1e-6)
+                t1, t2 = res["by_threads"]["1"], res["by_threads"]["2"]
                 ours1_t, ours2_t = statistics.median(t1), statistics.median(t2)
                 ours_alpha_min = float(np.loadtxt(out)[0])
                 cv = ElasticNetCV(l1_ratio=l1_ratio, alphas=alphas, cv=PredefinedSplit(folds), tol=1e-6,

@@ -12,8 +12,11 @@
 //! `fit`, `path` (100 alphas), `cv` (5 folds over the 100-alpha path),
 //! `epoch` / `epoch32` (a `train` call of one full-batch epoch in f64 /
 //! f32), `epochN` / `epochN_32` (of N epochs) or `stream` (one pass summing
-//! `x`, the memory-bandwidth floor of an epoch). OUT receives the coefficients of the last run (`fit`: p
-//! values then the intercept; `path`: n_alphas lines).
+//! `x`, the memory-bandwidth floor of an epoch). THREADS is a thread count,
+//! or several separated by `/` (`1/2`): each repeat then runs once with
+//! each count, in alternating order, and the JSON line gives each count's
+//! times under `by_threads`. OUT receives the coefficients of the last run
+//! (`fit`: p values then the intercept; `path`: n_alphas lines).
 
 use std::io::Write;
 use std::time::Instant;
@@ -66,7 +69,14 @@ fn main() -> elasticnet::Result<()> {
     let l1_ratio: f64 = args[2].parse().expect("l1_ratio");
     let alpha: f64 = args[3].parse().expect("alpha");
     let repeats: usize = args[4].parse().expect("repeats");
-    let threads: usize = args[5].parse().expect("threads");
+    // One thread count, or several separated by `/` ("1/2"): each repeat
+    // then runs the task once with each, alternating which goes first, so
+    // that the counts are compared under the same load (a shared machine's
+    // load drifts between processes, and within one).
+    let thread_counts: Vec<usize> = args[5]
+        .split('/')
+        .map(|t| t.parse().expect("threads"))
+        .collect();
     let tol: f64 = args[6].parse().expect("tol");
     let out = std::path::PathBuf::from(&args[7]);
 
@@ -85,14 +95,32 @@ fn main() -> elasticnet::Result<()> {
     };
     let y32 = y.mapv(|v| v as f32);
 
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("thread pool");
-    let mut times = Vec::with_capacity(repeats);
+    // The folds the script gave scikit-learn (PredefinedSplit), read before
+    // the clock starts (the script builds its splitter before timing too).
+    let fold_ids: Option<Vec<usize>> = (task == "cv").then(|| {
+        std::fs::read_to_string(dir.join("folds.txt"))
+            .expect("folds.txt")
+            .split_whitespace()
+            .map(|v| v.parse().expect("a fold number"))
+            .collect()
+    });
+    let pools: Vec<rayon::ThreadPool> = thread_counts
+        .iter()
+        .map(|&threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("thread pool")
+        })
+        .collect();
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(repeats); pools.len()];
     let mut lines: Vec<String> = Vec::new();
     let mut extra = String::new();
-    for _ in 0..repeats {
+    let n_pools = pools.len();
+    let order = (0..repeats)
+        .flat_map(|r| (0..n_pools).map(move |i| if r % 2 == 0 { i } else { n_pools - 1 - i }));
+    for which in order {
+        let pool = &pools[which];
         let start = Instant::now();
         lines.clear();
         match task {
@@ -137,12 +165,7 @@ fn main() -> elasticnet::Result<()> {
                 );
             }
             "cv" => {
-                // The folds the script gave scikit-learn (PredefinedSplit).
-                let fold_ids: Vec<usize> = std::fs::read_to_string(dir.join("folds.txt"))
-                    .expect("folds.txt")
-                    .split_whitespace()
-                    .map(|v| v.parse().expect("a fold number"))
-                    .collect();
+                let fold_ids = fold_ids.as_ref().expect("folds.txt read for cv");
                 let cv = pool.install(|| {
                     ElasticNetCv::new()
                         .l1_ratios(vec![l1_ratio])
@@ -204,14 +227,26 @@ fn main() -> elasticnet::Result<()> {
             }
             other => panic!("unknown task {other}"),
         }
-        times.push(start.elapsed().as_secs_f64());
+        times[which].push(start.elapsed().as_secs_f64());
     }
     let mut file = std::fs::File::create(&out).expect("output file");
     for line in &lines {
         writeln!(file, "{line}").expect("write");
     }
-    let times: Vec<String> = times.iter().map(|t| format!("{t:e}")).collect();
+    let list = |t: &[f64]| {
+        let v: Vec<String> = t.iter().map(|t| format!("{t:e}")).collect();
+        format!("[{}]", v.join(", "))
+    };
+    let by_threads: Vec<String> = thread_counts
+        .iter()
+        .zip(&times)
+        .map(|(n, t)| format!("\"{n}\": {}", list(t)))
+        .collect();
     let sep = if extra.is_empty() { "" } else { ", " };
-    println!("{{\"times\": [{}]{sep}{extra}}}", times.join(", "));
+    println!(
+        "{{\"times\": {}, \"by_threads\": {{{}}}{sep}{extra}}}",
+        list(&times[0]),
+        by_threads.join(", ")
+    );
     Ok(())
 }

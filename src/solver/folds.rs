@@ -39,7 +39,7 @@ use crate::Float;
 use crate::scale::column_means;
 
 /// Rows per fold gathered before one Gram update.
-const CHUNK: usize = 256;
+const CHUNK: usize = 128;
 
 /// The sums of one fold, around the common shift.
 struct FoldSums<F> {
@@ -238,6 +238,12 @@ impl<F: Float> RowPass<'_, F> {
         }
         for fs in &mut sums {
             fs.flush();
+            // The row buffers are done with: freed here, on the thread that
+            // made them, their memory can serve its next block (fresh
+            // memory costs page faults, which on a virtual machine made up
+            // a good part of a two-thread run).
+            fs.bx = Array2::zeros((0, 0));
+            fs.by = Array2::zeros((0, 0));
         }
         sums
     }
