@@ -433,6 +433,14 @@ impl<F: Float> FusedPass<F> {
             Rows::Range(range) => (range, None),
             Rows::Listed(listed) => (0..0, Some(listed)),
         };
+        // Every index in bounds, checked here once, so that `i·p` and
+        // `i·k` below cannot wrap around.
+        let m = x.nrows().min(y.nrows());
+        let in_bounds = match listed {
+            None => range.is_empty() || range.end <= m,
+            Some(listed) => listed.iter().all(|&i| i < m),
+        };
+        assert!(in_bounds, "row index out of bounds");
         let count = listed.map_or(range.len(), <[usize]>::len);
         let mut index_buf = [0usize; CHUNK];
         let (mut total, mut block_sq, mut chunks) = (F::zero(), F::zero(), 0);
@@ -462,9 +470,10 @@ impl<F: Float> FusedPass<F> {
                         *row = values;
                     }
                     if p < narrow_rows::MAX_LEN {
-                        // The rows a few chunks on, while the CPU works on
-                        // these (short rows only: on long ones the hardware
-                        // prefetcher keeps up, and the hints cost time).
+                        // The rows PREFETCH_AHEAD bytes on, while the CPU
+                        // works on these (short rows only: on long ones the
+                        // hardware prefetcher keeps up, and the hints cost
+                        // time).
                         prefetch(all, first * p + PREFETCH_AHEAD / size_of::<F>(), n * p);
                     }
                 }
@@ -743,6 +752,28 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// A row index past the end panics, even one whose offset `i·p` wraps
+    /// around to a valid place (found by review: it read other rows).
+    #[test]
+    fn out_of_bounds_rows_panic() {
+        let (m, p, k) = (10, 3, 3);
+        let x = Array2::<f64>::ones((m, p));
+        let y = Array2::<f64>::ones((m, k));
+        let wraps = usize::MAX / 3 + 1; // 3·wraps wraps around to 2
+        for rows in [
+            Rows::Listed(&[wraps]),
+            Rows::Listed(&[0, m]),
+            Rows::Range(5..m + 1),
+        ] {
+            let caught = std::panic::catch_unwind(|| {
+                let mut pass = FusedPass::new(p, k);
+                pass.load(&LinearModel::zeros(p, k));
+                pass.run::<true>(x.view(), y.view(), rows)
+            });
+            assert!(caught.is_err());
         }
     }
 

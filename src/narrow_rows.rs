@@ -19,7 +19,9 @@
 //! `f32`) added pairwise, `sq` in row order, `g` four rows per update as
 //! `(r₀x₀ + r₁x₁) + (r₂x₂ + r₃x₃)`. On CPUs with AVX2 the `f64` and `f32`
 //! kernels do the same operations in the same order in vector registers
-//! (no fused multiply-add), so the results are bit for bit the same.
+//! (no fused multiply-add), so the results are bit for bit the same — NaN
+//! aside: which NaN an operation on two of them gives (its sign and
+//! payload) is not specified, and may differ.
 
 use std::any::TypeId;
 
@@ -99,8 +101,9 @@ pub(crate) fn chunk<F: Float, const GRAD: bool>(
     }
 }
 
-/// `xᵀw` for a row shorter than [`MAX_LEN`], summed as [`chunk`] sums it:
-/// 32 bytes of partial sums (4 `f64`, 8 `f32`), added pairwise.
+/// `xᵀw` (over the shorter of the two) for a row shorter than
+/// [`MAX_LEN`], summed as [`chunk`] sums it: 32 bytes of partial sums
+/// (4 `f64`, 8 `f32`), added pairwise.
 #[inline(always)]
 pub(crate) fn dot<F: Float>(x: &[F], w: &[F]) -> F {
     if std::mem::size_of::<F>() == 4 {
@@ -110,9 +113,12 @@ pub(crate) fn dot<F: Float>(x: &[F], w: &[F]) -> F {
     }
 }
 
-/// `xᵀw` in `L` partial sums `sᵢ = Σₜ x[tL + i]·w[tL + i]`, added pairwise.
+/// `xᵀw` over the shorter of the two, in `L` partial sums
+/// `sᵢ = Σₜ x[tL + i]·w[tL + i]`, added pairwise.
 #[inline(always)]
 fn dot_lanes<F: Float, const L: usize>(x: &[F], w: &[F]) -> F {
+    let n = x.len().min(w.len());
+    let (x, w) = (&x[..n], &w[..n]);
     let mut acc = [F::zero(); L];
     let (x_blocks, x_rest) = x.as_chunks::<L>();
     let (w_blocks, w_rest) = w.as_chunks::<L>();
@@ -402,69 +408,87 @@ mod tests {
     use super::*;
     use rand::{Rng, SeedableRng, rngs::StdRng};
 
+    /// One chunk through the portable definition and through [`chunk`].
+    #[allow(clippy::type_complexity)]
+    fn both<F: Float, const L: usize, const GRAD: bool>(
+        rows: &[&[F]],
+        w: &[F],
+        targets: &[F],
+        g0: &[F],
+    ) -> [(F, Vec<F>, Vec<F>, F); 2] {
+        let bias = F::cast(0.3);
+        let run = |portable: bool| {
+            let n = rows.len();
+            let (mut r, mut g, mut gb) = (vec![F::zero(); n], g0.to_vec(), F::cast(0.5));
+            let (sq0, out) = (F::one(), (&mut r[..], &mut g[..], &mut gb));
+            let sq = if portable {
+                chunk_portable::<F, L, GRAD>(sq0, rows, w, bias, targets, out.0, out.1, out.2)
+            } else {
+                chunk::<F, GRAD>(sq0, rows, w, bias, targets, out.0, out.1, out.2)
+            };
+            (sq, r, g, gb)
+        };
+        [run(true), run(false)]
+    }
+
     /// The dispatched kernel (AVX2 where the CPU has it) gives the portable
-    /// definition's numbers to the bit, for `f64` and `f32`, every row
-    /// length up to the limit and chunks of every size up to 32 rows.
+    /// definition's numbers to the bit — any NaN for a NaN — for every row
+    /// length below the limit (0 included), every chunk size up to 32 rows,
+    /// with and without the gradient, on ordinary values and on values
+    /// sprinkled with NaN, ±∞, −0, subnormals and huge numbers; and on
+    /// ordinary values, the definition is the plain sum to rounding.
     fn same_as_portable<F: Float, const L: usize>() {
         let mut rng = StdRng::seed_from_u64(7);
-        for p in 1..MAX_LEN {
-            for n in [1, 3, 4, 5, 8, 31, 32] {
-                let data: Vec<F> = (0..n * p)
-                    .map(|_| F::cast(rng.random_range(-2.0..2.0)))
-                    .collect();
-                let rows: Vec<&[F]> = data.chunks_exact(p).collect();
-                let w: Vec<F> = (0..p)
-                    .map(|_| F::cast(rng.random_range(-1.0..1.0)))
-                    .collect();
-                let targets: Vec<F> = (0..n)
-                    .map(|_| F::cast(rng.random_range(-3.0..3.0)))
-                    .collect();
-                let bias = F::cast(0.3);
-                let g0: Vec<F> = (0..p)
-                    .map(|_| F::cast(rng.random_range(-1.0..1.0)))
-                    .collect();
-                let run = |portable: bool| {
-                    let (mut r, mut g, mut gb) = (vec![F::zero(); n], g0.clone(), F::cast(0.5));
-                    let sq = if portable {
-                        chunk_portable::<F, L, true>(
-                            F::one(),
-                            &rows,
-                            &w,
-                            bias,
-                            &targets,
-                            &mut r,
-                            &mut g,
-                            &mut gb,
-                        )
-                    } else {
-                        chunk::<F, true>(
-                            F::one(),
-                            &rows,
-                            &w,
-                            bias,
-                            &targets,
-                            &mut r,
-                            &mut g,
-                            &mut gb,
-                        )
+        let f = |v: F| <F as Float>::to_f64(v);
+        let special = [
+            F::nan(),
+            F::infinity(),
+            F::neg_infinity(),
+            F::cast(-0.0),
+            F::min_positive_value() * F::cast(0.25),
+            F::max_value() * F::cast(0.5),
+        ];
+        for odd in [false, true] {
+            for p in 0..MAX_LEN {
+                for n in 1..=32 {
+                    let mut value = |lo: f64, hi: f64| {
+                        if odd && rng.random_range(0.0..1.0) < 0.05 {
+                            special[rng.random_range(0..special.len())]
+                        } else {
+                            F::cast(rng.random_range(lo..hi))
+                        }
                     };
-                    (sq, r, g, gb)
-                };
-                let (a, b) = (run(true), run(false));
-                let f = |v: F| <F as Float>::to_f64(v);
-                let bits = |v: &[F]| v.iter().map(|&x| f(x).to_bits()).collect::<Vec<_>>();
-                assert_eq!(f(a.0).to_bits(), f(b.0).to_bits(), "sq, p {p} n {n}");
-                assert_eq!(bits(&a.1), bits(&b.1), "residuals, p {p} n {n}");
-                assert_eq!(bits(&a.2), bits(&b.2), "gradient, p {p} n {n}");
-                assert_eq!(f(a.3).to_bits(), f(b.3).to_bits(), "bias sum, p {p} n {n}");
-                // And the definition is the plain sum, to rounding:
-                // |error| ≤ (p + 2)·ε·(Σⱼ|xⱼwⱼ| + |b| + |y|).
-                for ((&row, &t), &r) in rows.iter().zip(&targets).zip(&a.1) {
-                    let terms = row.iter().zip(&w).map(|(&x, &w)| f(x) * f(w));
-                    let exact = terms.clone().sum::<f64>() + f(bias) - f(t);
-                    let size = terms.map(f64::abs).sum::<f64>() + f(bias).abs() + f(t).abs();
-                    let tol = (p + 2) as f64 * f(F::epsilon()) * size;
-                    assert!((f(r) - exact).abs() <= tol, "{} vs {exact}", f(r));
+                    let data: Vec<F> = (0..n * p).map(|_| value(-2.0, 2.0)).collect();
+                    let w: Vec<F> = (0..p).map(|_| value(-1.0, 1.0)).collect();
+                    let targets: Vec<F> = (0..n).map(|_| value(-3.0, 3.0)).collect();
+                    let g0: Vec<F> = (0..p).map(|_| value(-1.0, 1.0)).collect();
+                    let rows: Vec<&[F]> = (0..n).map(|i| &data[i * p..(i + 1) * p]).collect();
+                    let same =
+                        |a: F, b: F| a.is_nan() && b.is_nan() || f(a).to_bits() == f(b).to_bits();
+                    let all_same = |a: &[F], b: &[F]| a.iter().zip(b).all(|(&a, &b)| same(a, b));
+                    let with = both::<F, L, true>(&rows, &w, &targets, &g0);
+                    let without = both::<F, L, false>(&rows, &w, &targets, &g0);
+                    for [a, b] in [&with, &without] {
+                        assert!(same(a.0, b.0), "sq, p {p} n {n}");
+                        assert!(all_same(&a.1, &b.1), "residuals, p {p} n {n}");
+                        assert!(all_same(&a.2, &b.2), "gradient, p {p} n {n}");
+                        assert!(same(a.3, b.3), "bias sum, p {p} n {n}");
+                    }
+                    // Without the gradient, g and its bias sum are untouched.
+                    assert!(all_same(&without[0].2, &g0) && same(without[0].3, F::cast(0.5)));
+                    if odd {
+                        continue;
+                    }
+                    // The definition is the plain sum, to rounding:
+                    // |error| ≤ (p + 2)·ε·(Σⱼ|xⱼwⱼ| + |b| + |y|).
+                    let bias = f(F::cast(0.3));
+                    for ((&row, &t), &r) in rows.iter().zip(&targets).zip(&with[0].1) {
+                        let terms = row.iter().zip(&w).map(|(&x, &w)| f(x) * f(w));
+                        let exact = terms.clone().sum::<f64>() + bias - f(t);
+                        let size = terms.map(f64::abs).sum::<f64>() + bias + f(t).abs();
+                        let tol = (p + 2) as f64 * f(F::epsilon()) * size;
+                        assert!((f(r) - exact).abs() <= tol, "{} vs {exact}", f(r));
+                    }
                 }
             }
         }
