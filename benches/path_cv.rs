@@ -18,8 +18,12 @@
 //! time is exceeded; `cargo bench --bench path_cv -- tall` runs only the
 //! tall cases.
 //!
+//! With the `rayon` feature, the `threads` group times the tall CV and a
+//! fit of four targets in pools of 1 and 2 threads.
+//!
 //! ```text
 //! cargo bench --bench path_cv
+//! cargo bench --features rayon --bench path_cv -- threads
 //! ```
 
 use std::cell::Cell;
@@ -126,12 +130,62 @@ fn cv(c: &mut Criterion, problems: &[(&str, &Dataset<f64>)]) {
     group.finish();
 }
 
+/// With `rayon`: the tall CV and a fit of four targets at once (the tall
+/// `x`, `y` and three more sparse linear models of it), each in a pool of
+/// 1 and of 2 threads — the CV's folds and the targets' fits run in
+/// parallel, so the ratio of the two is the scaling.
+#[cfg(feature = "rayon")]
+fn threads(c: &mut Criterion, tall: &Dataset<f64>) {
+    use elasticnet::ElasticNet;
+    use ndarray::{Array1, Array2, Axis};
+
+    let (m, p) = tall.x.dim();
+    let mut targets = Array2::zeros((m, 4));
+    targets.column_mut(0).assign(&tall.y.column(0));
+    for k in 1..4 {
+        let coef = Array1::from_shape_fn(p, |j| {
+            if (j * 7 + k * 13) % 10 == 0 {
+                (k + j % 5) as f64 - 2.5
+            } else {
+                0.0
+            }
+        });
+        let noise = correlated_regression(m, 1, 1, 10 + k as u64).y;
+        let column = tall.x.dot(&coef) + noise.index_axis(Axis(1), 0);
+        targets.column_mut(k).assign(&column);
+    }
+    let cv = ElasticNetCv::new().l1_ratios(vec![L1_RATIO]).folds(N_FOLDS);
+    let fit = ElasticNet::new(0.1, L1_RATIO);
+    let mut group = c.benchmark_group("threads");
+    for n in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .expect("thread pool");
+        group.bench_with_input(BenchmarkId::new("cv_tall", n), &n, |b, _| {
+            b.iter(|| {
+                pool.install(|| cv.fit(black_box(tall.x.view()), black_box(tall.y.view())))
+                    .expect("valid data and settings")
+            });
+        });
+        group.bench_with_input(BenchmarkId::new("fit_tall_4_targets", n), &n, |b, _| {
+            b.iter(|| {
+                pool.install(|| fit.fit(black_box(tall.x.view()), black_box(targets.view())))
+                    .expect("valid data and settings")
+            });
+        });
+    }
+    group.finish();
+}
+
 fn path_cv(c: &mut Criterion) {
     let tall = correlated_regression(100_000, 100, 10, 1);
     let wide = correlated_regression(500, 5_000, 20, 2);
     let problems = [("tall_100000x100", &tall), ("wide_500x5000", &wide)];
     path(c, &problems);
     cv(c, &problems);
+    #[cfg(feature = "rayon")]
+    threads(c, &tall);
 }
 
 criterion_group! {

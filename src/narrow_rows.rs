@@ -26,7 +26,7 @@
 use std::any::TypeId;
 
 use crate::Float;
-use crate::solver::linalg::pairwise_sum;
+use crate::solver::linalg::dot_lanes;
 
 /// Rows shorter than this take this kernel (longer ones spend their time
 /// in the arithmetic, which the general loop does well).
@@ -111,26 +111,6 @@ pub(crate) fn dot<F: Float>(x: &[F], w: &[F]) -> F {
     } else {
         dot_lanes::<F, 4>(x, w)
     }
-}
-
-/// `xᵀw` over the shorter of the two, in `L` partial sums
-/// `sᵢ = Σₜ x[tL + i]·w[tL + i]`, added pairwise.
-#[inline(always)]
-fn dot_lanes<F: Float, const L: usize>(x: &[F], w: &[F]) -> F {
-    let n = x.len().min(w.len());
-    let (x, w) = (&x[..n], &w[..n]);
-    let mut acc = [F::zero(); L];
-    let (x_blocks, x_rest) = x.as_chunks::<L>();
-    let (w_blocks, w_rest) = w.as_chunks::<L>();
-    for (x, w) in x_blocks.iter().zip(w_blocks) {
-        for i in 0..L {
-            acc[i] += x[i] * w[i];
-        }
-    }
-    for (a, (&u, &v)) in acc.iter_mut().zip(x_rest.iter().zip(w_rest)) {
-        *a += u * v;
-    }
-    pairwise_sum(acc)
 }
 
 /// [`chunk`] on any CPU: the definition of its numbers.

@@ -115,7 +115,7 @@ def bounded(fn, repeats):
         if t < 10.0 and repeats > 1:
             t2, out = timed(fn, repeats - 1)
             t = statistics.median([t] * 1 + [t2] * (repeats - 1))
-        q.put((t, np.asarray(out.coef_).copy(), float(np.asarray(out.intercept_))))
+        q.put((t, np.asarray(out.coef_).copy(), np.asarray(out.intercept_).copy()))
 
     proc = ctx.Process(target=child)
     proc.start()
@@ -150,13 +150,51 @@ def fit_contestants(X, y, alpha, l1_ratio, repeats):
     return rows
 
 
+def multi_row(name, X, y, d, l1_ratio, alpha, repeats, row):
+    """One fit of 4 targets (y and three more sparse linear models of X):
+    ours with 1 and 2 threads (run by run, alternating, in one process)
+    against scikit-learn's ElasticNet on the 2-D y (which fits the targets
+    one after the other; skglm's estimators take one target). The
+    objective is summed over the targets."""
+    from sklearn.linear_model import ElasticNet
+    rng = np.random.default_rng(7)
+    m, p = X.shape
+    Y = np.empty((m, 4))
+    Y[:, 0] = y
+    for k in range(1, 4):
+        w = np.zeros(p)
+        idx = rng.choice(p, 10, replace=False)
+        w[idx] = rng.uniform(1, 5, 10) * rng.choice([-1, 1], 10)
+        Y[:, k] = X @ w - 1.0 + rng.standard_normal(m) * np.linalg.norm(w) / 3
+    np.ascontiguousarray(Y, dtype="<f8").tofile(os.path.join(d, "y_multi.f64"))
+    _, out, res = run_ours(d, "fit_multi", l1_ratio, alpha, 3 * repeats, "1/2", TOL)
+    t1, t2 = statistics.median(res["by_threads"]["1"]), statistics.median(res["by_threads"]["2"])
+    vals = np.loadtxt(out, ndmin=2)
+    total = lambda coefs, biases: sum(objective(X, Y[:, k], coefs[k], biases[k], alpha, l1_ratio) for k in range(4))
+    ours_obj = total(vals[:, :-1], vals[:, -1])
+    peers, objs = [], []
+    for precompute in (True, False):
+        est = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=TOL, max_iter=100_000, precompute=precompute)
+        t, c, b = bounded(lambda: est.fit(X, Y), repeats)
+        if t is not None:
+            peers.append((f"sklearn precompute={precompute}", t))
+            objs.append(total(c, b))
+    best = min([ours_obj] + objs)
+    ok = lambda o: (o - best) <= OBJ_RTOL * abs(best)
+    note = f"2 threads: {t2 * 1e3:.1f} ms ({t1 / t2:.2f}x our 1 thread)"
+    if not ok(ours_obj):
+        note += f"; OURS objective off by {(ours_obj - best) / best:.1e}"
+    row(name, "fit, 4 targets", f"l1_ratio={l1_ratio}, alpha=0.1·alpha_max, 1 thread", t1,
+        [(n, t, ok(o)) for (n, t), o in zip(peers, objs)], note)
+
+
 def main():
     global RUNNER
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="small problems, one repeat: a smoke test")
     ap.add_argument("--out", default="/tmp/elasticnet-compare")
     ap.add_argument("--problems", default="tall,wide,huge,diabetes", help="comma-separated subset")
-    ap.add_argument("--work", default="fit,path,cv,epoch", help="comma-separated subset")
+    ap.add_argument("--work", default="fit,multi,path,cv,epoch", help="comma-separated subset")
     args = ap.parse_args()
     only_problems = set(args.problems.split(","))
     work = set(args.work.split(","))
@@ -233,6 +271,8 @@ def main():
                                  f"x alone: {x_mb:.1f} MB; loading x and y: {base / 1e3:.1f} MB | "
                                  f"fit adds {(fit_peak - base) / 1e3:.1f} MB | p² = {X.shape[1] ** 2 * 8 / 1e6:.2f} MB, m = {X.shape[0] * 8 / 1e6:.2f} MB |")
                     print(table[-1], flush=True)
+                if name == "tall" and l1_ratio == 1.0 and "multi" in work:
+                    multi_row(name, X, y, d, l1_ratio, 0.1 * amax, repeats, row)
                 if name == "huge" or not work & {"path", "cv"}:
                     continue
                 # The 100-alpha path (scikit-learn's enet_path needs centred data: centring is timed).

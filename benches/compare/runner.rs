@@ -9,14 +9,16 @@
 //!
 //! `DIR` holds `x.f64` (row-major, little-endian), `y.f64` and `shape.txt`
 //! (`m p`), and `folds.txt` (the fold of each row, for `cv`). TASK is
-//! `fit`, `path` (100 alphas), `cv` (5 folds over the 100-alpha path),
+//! `fit`, `fit_multi` (one fit of the k targets in `y_multi.f64`, m × k
+//! row-major), `path` (100 alphas), `cv` (5 folds over the 100-alpha path),
 //! `epoch` / `epoch32` (a `train` call of one full-batch epoch in f64 /
 //! f32), `epochN` / `epochN_32` (of N epochs) or `stream` (one pass summing
 //! `x`, the memory-bandwidth floor of an epoch). THREADS is a thread count,
 //! or several separated by `/` (`1/2`): each repeat then runs once with
 //! each count, in alternating order, and the JSON line gives each count's
 //! times under `by_threads`. OUT receives the coefficients of the last run
-//! (`fit`: p values then the intercept; `path`: n_alphas lines).
+//! (`fit`: p values then the intercept; `fit_multi`: that line for each
+//! target; `path`: n_alphas lines).
 
 use std::io::Write;
 use std::time::Instant;
@@ -94,6 +96,12 @@ fn main() -> elasticnet::Result<()> {
         None
     };
     let y32 = y.mapv(|v| v as f32);
+    // `fit_multi`: the k targets of `y_multi.f64` (m × k, row-major).
+    let y_multi = (task == "fit_multi").then(|| {
+        let values = read_f64(&dir.join("y_multi.f64"));
+        let k = values.len() / m;
+        Array2::from_shape_vec((m, k), values).expect("y_multi shape")
+    });
 
     // The folds the script gave scikit-learn (PredefinedSplit), read before
     // the clock starts (the script builds its splitter before timing too).
@@ -135,6 +143,24 @@ fn main() -> elasticnet::Result<()> {
                     fit.model.weight.iter().map(|w| format!("{w:e}")).collect();
                 v.push(format!("{:e}", fit.model.bias[0]));
                 lines.push(v.join(" "));
+                extra = format!(
+                    "\"n_iter\": {}, \"converged\": {}",
+                    fit.n_iter, fit.converged
+                );
+            }
+            "fit_multi" => {
+                let y_multi = y_multi.as_ref().expect("y_multi read for fit_multi");
+                let fit = pool.install(|| {
+                    ElasticNet::new(alpha, l1_ratio)
+                        .tol(tol)
+                        .max_iter(100_000)
+                        .fit(x.view(), y_multi.view())
+                })?;
+                for (column, bias) in fit.model.weight.columns().into_iter().zip(&fit.model.bias) {
+                    let mut v: Vec<String> = column.iter().map(|w| format!("{w:e}")).collect();
+                    v.push(format!("{bias:e}"));
+                    lines.push(v.join(" "));
+                }
                 extra = format!(
                     "\"n_iter\": {}, \"converged\": {}",
                     fit.n_iter, fit.converged

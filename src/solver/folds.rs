@@ -33,7 +33,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip, s};
 use super::gram_kernel::{PANEL, add_upper_gram_fast};
 use super::problem::{
     Design, GRAM_MAX_FEATURES, Problem, add_upper_gram, add_xty, column_blocks, first_rows_shift,
-    mirror_upper, normalised_weights,
+    mirror_upper, normalised_weights, row_blocks,
 };
 use crate::Float;
 use crate::scale::column_means;
@@ -331,9 +331,7 @@ pub(crate) fn training_problems<F: Float>(
     let per_block = (n_folds * (p * p + p * k) * std::mem::size_of::<F>()).max(1);
     let n_blocks = (64 << 20) / per_block;
     let n_blocks = n_blocks.clamp(1, 8).min(m.div_ceil(CHUNK).max(1));
-    let bounds: Vec<(usize, usize)> = (0..n_blocks)
-        .map(|b| (b * m / n_blocks, (b + 1) * m / n_blocks))
-        .collect();
+    let bounds = row_blocks(m, n_blocks);
     let ordinary = |a: &F| *a == F::zero() || (*a >= F::cast(1e-60) && *a <= F::cast(1e60));
     if !y.iter().all(|v| ordinary(&v.abs())) {
         return Ok(None);

@@ -474,6 +474,11 @@ pub(crate) fn normalised_weights<F: Float>(w: ArrayView1<F>) -> Array1<F> {
 /// symmetric), `q += Bᵀỹ_B`. Centring before multiplying (rather than
 /// `XᵀX − m·x̄x̄ᵀ`) avoids cancellation for columns with large means. Also
 /// returns the deviation sums `e = Σᵢ √ωᵢ·Bᵢ` (0 for exact means).
+///
+/// Tall data are cut into up to [`MAX_GRAM_BLOCKS`] blocks of rows, summed
+/// on their own — in parallel with `rayon` — and then added up in order.
+/// The number of blocks depends on the shape only, never on the number of
+/// threads, so neither do the results.
 fn gram_and_xty<F: Float>(
     x: ArrayView2<F>,
     y_c: ArrayView2<F>,
@@ -482,9 +487,6 @@ fn gram_and_xty<F: Float>(
     root_omega: Option<&Array1<F>>,
 ) -> (Array2<F>, Array2<F>, Array1<F>) {
     let (n_samples, n_features) = x.dim();
-    let mut gram = Array2::zeros((n_features, n_features));
-    let mut xty = Array2::zeros((n_features, y_c.ncols()));
-    let mut dev = Array1::zeros(n_features);
     let inv_scale = scale.mapv(|s| F::one() / s);
     let centring = Centring {
         mean: mean.as_slice().expect("contiguous"),
@@ -492,35 +494,51 @@ fn gram_and_xty<F: Float>(
         unit_scale: scale.iter().all(|&s| s == F::one()),
         root_omega,
     };
-    // Rows padded with zeros to a multiple of PANEL for the AVX-512 kernel.
-    let stride = n_features.div_ceil(PANEL) * PANEL;
-    let mut buf = Array2::zeros((GRAM_CHUNK.min(n_samples), stride));
-    let blocks = column_blocks(n_features);
-    let mut start = 0;
-    while start < n_samples {
-        let end = (start + GRAM_CHUNK).min(n_samples);
-        centring.rows(
-            x.slice(s![start..end, ..]),
-            start,
-            buf.slice_mut(s![..end - start, ..n_features]),
-            dev.as_slice_mut().expect("contiguous"),
-        );
-        if !add_upper_gram_fast(&buf, end - start, n_features, &mut gram) {
-            add_upper_gram(
-                buf.slice(s![..end - start, ..n_features]),
-                &mut gram,
-                &blocks,
-            );
+    let bounds = row_blocks(
+        n_samples,
+        gram_blocks(n_samples, n_features, size_of::<F>()),
+    );
+    let one = |&(start, end): &(usize, usize)| centring.block(x, y_c, start, end);
+    #[cfg(feature = "rayon")]
+    let mut parts: Vec<_> = {
+        use rayon::prelude::*;
+        if bounds.len() > 1 {
+            bounds.par_iter().map(one).collect()
+        } else {
+            bounds.iter().map(one).collect()
         }
-        add_xty(
-            buf.slice(s![..end - start, ..n_features]),
-            y_c.slice(s![start..end, ..]),
-            &mut xty,
-        );
-        start = end;
+    };
+    #[cfg(not(feature = "rayon"))]
+    let mut parts: Vec<_> = bounds.iter().map(one).collect();
+    let (mut gram, mut xty, mut dev) = parts.remove(0);
+    for (g, q, e) in parts {
+        gram += &g;
+        xty += &q;
+        dev += &e;
     }
     mirror_upper(&mut gram);
     (gram, xty, dev)
+}
+
+/// Rows `0..m` cut into `n_blocks` contiguous blocks of (nearly) equal
+/// size, as `(start, end)`.
+pub(crate) fn row_blocks(m: usize, n_blocks: usize) -> Vec<(usize, usize)> {
+    (0..n_blocks)
+        .map(|b| (b * m / n_blocks, (b + 1) * m / n_blocks))
+        .collect()
+}
+
+/// At most this many blocks of rows in [`gram_and_xty`]: enough for the
+/// threads of a workstation.
+const MAX_GRAM_BLOCKS: usize = 8;
+
+/// The blocks of rows [`gram_and_xty`] sums on their own: one per
+/// `16·GRAM_CHUNK` rows, at most [`MAX_GRAM_BLOCKS`], and fewer when their
+/// Gram matrices would take over 16 MB (each is `p²` values).
+fn gram_blocks(n_samples: usize, n_features: usize, value_size: usize) -> usize {
+    let by_rows = n_samples / (16 * GRAM_CHUNK);
+    let by_memory = (16 << 20) / (n_features * n_features * value_size).max(1);
+    by_rows.min(by_memory).clamp(1, MAX_GRAM_BLOCKS)
 }
 
 /// How [`gram_and_xty`] turns rows of `x` into rows of `B`.
@@ -532,6 +550,50 @@ struct Centring<'a, F> {
 }
 
 impl<F: Float> Centring<'_, F> {
+    /// The upper triangle of `Q`, `q` and `e` over the rows `start..end`
+    /// (see [`gram_and_xty`]).
+    fn block(
+        &self,
+        x: ArrayView2<F>,
+        y_c: ArrayView2<F>,
+        start: usize,
+        end: usize,
+    ) -> (Array2<F>, Array2<F>, Array1<F>) {
+        let n_features = x.ncols();
+        let mut gram = Array2::zeros((n_features, n_features));
+        let mut xty = Array2::zeros((n_features, y_c.ncols()));
+        let mut dev = Array1::zeros(n_features);
+        // Rows padded with zeros to a multiple of PANEL for the AVX-512
+        // kernel.
+        let stride = n_features.div_ceil(PANEL) * PANEL;
+        let mut buf = Array2::zeros((GRAM_CHUNK.min(end - start), stride));
+        let blocks = column_blocks(n_features);
+        let mut first = start;
+        while first < end {
+            let last = (first + GRAM_CHUNK).min(end);
+            self.rows(
+                x.slice(s![first..last, ..]),
+                first,
+                buf.slice_mut(s![..last - first, ..n_features]),
+                dev.as_slice_mut().expect("contiguous"),
+            );
+            if !add_upper_gram_fast(&buf, last - first, n_features, &mut gram) {
+                add_upper_gram(
+                    buf.slice(s![..last - first, ..n_features]),
+                    &mut gram,
+                    &blocks,
+                );
+            }
+            add_xty(
+                buf.slice(s![..last - first, ..n_features]),
+                y_c.slice(s![first..last, ..]),
+                &mut xty,
+            );
+            first = last;
+        }
+        (gram, xty, dev)
+    }
+
     /// `bᵢ = √ωᵢ·(xᵢ − x̄)/s` for the rows `x` (row `start` of the data
     /// first) and `dev += Σᵢ √ωᵢ·bᵢ`, compiled for AVX2 where the CPU has
     /// it (no fused multiply-add: the same bits).
@@ -881,5 +943,48 @@ impl<F: Float> Problem<F> {
         }
         let bias = &self.y_mean - &self.x_mean.dot(&weight);
         (weight, bias)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+
+    /// Tall data, summed in blocks of rows, give `X̃ᵀX̃`, `X̃ᵀỹ` and the
+    /// deviation sums of their definition (to rounding); with `rayon`, the
+    /// same bits in pools of 1 and of 2 threads.
+    #[test]
+    fn blocked_gram_is_the_gram() {
+        let (m, p) = (40_000, 7);
+        assert!(gram_blocks(m, p, 8) > 1, "the test needs several blocks");
+        let mut rng = StdRng::seed_from_u64(3);
+        let x = Array2::from_shape_simple_fn((m, p), || rng.random_range(-1.0..1.0) + 5.0);
+        let y = Array2::from_shape_simple_fn((m, 2), || rng.random_range(-1.0..1.0));
+        let mean = x.mean_axis(Axis(0)).expect("rows") + 0.01;
+        let scale = Array1::from_elem(p, 2.0);
+        let run = || gram_and_xty(x.view(), y.view(), &mean, &scale, None);
+        let (gram, xty, dev) = run();
+        let b = (&x - &mean) / 2.0;
+        let close = |a: f64, e: f64, size: f64| (a - e).abs() <= 1e-12 * size;
+        let size = m as f64;
+        for (a, e) in gram.iter().zip(b.t().dot(&b).iter()) {
+            assert!(close(*a, *e, size), "gram {a} vs {e}");
+        }
+        for (a, e) in xty.iter().zip(b.t().dot(&y).iter()) {
+            assert!(close(*a, *e, size), "xty {a} vs {e}");
+        }
+        for (a, e) in dev.iter().zip(b.sum_axis(Axis(0)).iter()) {
+            assert!(close(*a, *e, size), "dev {a} vs {e}");
+        }
+        #[cfg(feature = "rayon")]
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            let (g, q, e) = pool.install(run);
+            assert!(g == gram && q == xty && e == dev, "{threads} threads");
+        }
     }
 }
