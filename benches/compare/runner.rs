@@ -12,8 +12,8 @@
 //! `fit`, `fit_multi` (one fit of the k targets in `y_multi.f64`, m × k
 //! row-major), `path` (100 alphas), `cv` (5 folds over the 100-alpha path),
 //! `epoch` / `epoch32` (a `train` call of one full-batch epoch in f64 /
-//! f32), `epochN` / `epochN_32` (of N epochs) or `stream` (one pass summing
-//! `x`, the memory-bandwidth floor of an epoch). THREADS is a thread count,
+//! f32), `epochN` / `epochN_32` (of N epochs) or `stream` / `stream32` (one
+//! pass summing `x` in f64 / f32, the memory-bandwidth floor of an epoch). THREADS is a thread count,
 //! or several separated by `/` (`1/2`): each repeat then runs once with
 //! each count, in alternating order, and the JSON line gives each count's
 //! times under `by_threads`. OUT receives the coefficients of the last run
@@ -90,7 +90,7 @@ fn main() -> elasticnet::Result<()> {
     let (m, p) = (dims[0], dims[1]);
     let x = Array2::from_shape_vec((m, p), read_f64(&dir.join("x.f64"))).expect("x shape");
     let y = Array2::from_shape_vec((m, 1), read_f64(&dir.join("y.f64"))).expect("y shape");
-    let x32 = if task.starts_with("epoch") && task.ends_with("32") {
+    let x32 = if task.ends_with("32") {
         Some(x.mapv(|v| v as f32))
     } else {
         None
@@ -249,6 +249,10 @@ fn main() -> elasticnet::Result<()> {
             }
             "stream" => {
                 let s: f64 = x.sum();
+                extra = format!("\"sum\": {s:e}");
+            }
+            "stream32" => {
+                let s: f32 = x32.as_ref().expect("x32 made for stream32").sum();
                 extra = format!("\"sum\": {s:e}");
             }
             other => panic!("unknown task {other}"),
