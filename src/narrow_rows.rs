@@ -148,6 +148,38 @@ fn chunk_portable<F: Float, const L: usize, const GRAD: bool>(
     sq
 }
 
+/// The end of a chunk after its first `c` rows, in groups of four, are
+/// done (fewer than four are left): those rows one at a time, as
+/// [`chunk_portable`] takes them, then `g_bias += Σᵢ rᵢ` over the whole
+/// chunk. Returns `sq` with the rows' squares added.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn finish<F: Float, const L: usize, const GRAD: bool>(
+    mut sq: F,
+    rows: &[&[F]],
+    w: &[F],
+    bias: F,
+    targets: &[F],
+    residual: &mut [F],
+    g: &mut [F],
+    g_bias: &mut F,
+    c: usize,
+) -> F {
+    for ((&row, &target), r) in rows[c..].iter().zip(&targets[c..]).zip(&mut residual[c..]) {
+        *r = dot_lanes::<F, L>(row, w) + bias - target;
+        sq += *r * *r;
+    }
+    if GRAD {
+        for (&row, &r) in rows[c..].iter().zip(&residual[c..]) {
+            for (g, &v) in g.iter_mut().zip(row) {
+                *g += r * v;
+            }
+        }
+        *g_bias += residual.iter().fold(F::zero(), |s, &r| s + r);
+    }
+    sq
+}
+
 /// The AVX2 kernels of [`chunk`] for `f64` (4 lanes) and `f32` (8 lanes).
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
@@ -243,19 +275,7 @@ mod avx2 {
             }
             c += 4;
         }
-        for ((&row, &target), r) in rows[c..].iter().zip(&targets[c..]).zip(&mut residual[c..]) {
-            *r = super::dot_lanes::<f64, 4>(row, w) + bias - target;
-            sq += *r * *r;
-        }
-        if GRAD {
-            for (&row, &r) in rows[c..].iter().zip(&residual[c..]) {
-                for (g, &v) in g.iter_mut().zip(row) {
-                    *g += r * v;
-                }
-            }
-            *g_bias += residual.iter().fold(0.0, |s, &r| s + r);
-        }
-        sq
+        super::finish::<f64, 4, GRAD>(sq, rows, w, bias, targets, residual, g, g_bias, c)
     }
 
     /// [`chunk`](super::chunk) for `f32`.
@@ -367,19 +387,7 @@ mod avx2 {
             }
             c += 4;
         }
-        for ((&row, &target), r) in rows[c..].iter().zip(&targets[c..]).zip(&mut residual[c..]) {
-            *r = super::dot_lanes::<f32, 8>(row, w) + bias - target;
-            sq += *r * *r;
-        }
-        if GRAD {
-            for (&row, &r) in rows[c..].iter().zip(&residual[c..]) {
-                for (g, &v) in g.iter_mut().zip(row) {
-                    *g += r * v;
-                }
-            }
-            *g_bias += residual.iter().fold(0.0, |s, &r| s + r);
-        }
-        sq
+        super::finish::<f32, 8, GRAD>(sq, rows, w, bias, targets, residual, g, g_bias, c)
     }
 }
 
