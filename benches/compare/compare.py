@@ -195,9 +195,11 @@ def main():
     ap.add_argument("--out", default="/tmp/elasticnet-compare")
     ap.add_argument("--problems", default="tall,wide,huge,diabetes", help="comma-separated subset")
     ap.add_argument("--work", default="fit,multi,path,cv,epoch", help="comma-separated subset")
+    ap.add_argument("--fractions", default="0.1,0.01", help="fit at these fractions of alpha_max (comma-separated)")
     args = ap.parse_args()
     only_problems = set(args.problems.split(","))
     work = set(args.work.split(","))
+    fractions = [float(f) for f in args.fractions.split(",")]
 
     from threadpoolctl import threadpool_limits
     from sklearn.linear_model import ElasticNetCV, enet_path
@@ -239,7 +241,7 @@ def main():
             write(d, X, y, folds)
             for l1_ratio in (1.0, 0.5):
                 amax = alpha_max(X, y, l1_ratio)
-                for frac in (0.1, 0.01) if "fit" in work else ():
+                for frac in fractions if "fit" in work else ():
                     alpha = frac * amax
                     setting = f"l1_ratio={l1_ratio}, alpha={frac}·alpha_max"
                     ours_t, out, res = run_ours(d, "fit", l1_ratio, alpha, repeats, 1, TOL)
