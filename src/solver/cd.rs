@@ -824,7 +824,7 @@ fn initial_state<'a, F: Float>(
             gram: gram.view(),
             z: &xty.column(target) - &gram.dot(&w),
         },
-        Design::Dense { x, y } => State::Residual {
+        Design::Dense { x, y, .. } => State::Residual {
             x: x.view(),
             r: super::problem::dense_residual(x, y.column(target), w),
         },

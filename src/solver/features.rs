@@ -234,7 +234,7 @@ impl<F: Float> Projection<F> {
                 gram.select(Axis(0), &idx).select(Axis(1), &idx),
                 xty.select(Axis(0), &idx),
             ),
-            Design::Dense { x, y } => {
+            Design::Dense { x, y, .. } => {
                 let cols = x.select(Axis(1), &idx);
                 (cols.t().dot(&cols), cols.t().dot(y))
             }

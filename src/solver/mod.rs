@@ -21,6 +21,7 @@ pub(crate) mod features;
 pub(crate) mod folds;
 pub(crate) mod gap;
 pub(crate) mod gram_kernel;
+pub(crate) mod huge_pages;
 pub(crate) mod linalg;
 pub(crate) mod problem;
 pub(crate) mod proximal;

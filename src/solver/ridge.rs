@@ -58,7 +58,7 @@ pub(crate) fn ridge_direct<F: Float>(
             let b = xty.column(target).select(Axis(0), &free);
             solve_block(a, b)
         }
-        Design::Dense { x, y } => {
+        Design::Dense { x, y, .. } => {
             let n_samples = x.nrows();
             let uniform = free.len() == p && features.factor.iter().all(|&v| v == F::one());
             if uniform {

@@ -9,19 +9,21 @@
 //! permutations, four stores of four values down four columns.
 
 use std::any::TypeId;
+use std::mem::MaybeUninit;
 
 use crate::Float;
 
 /// Writes `dst[c·m + i] = src[i·p + j0 + c]` for `i < m`, `c < width`
 /// (`src` row-major with `p` columns, `dst` `width` contiguous columns of
-/// `m` values).
+/// `m` values) — every one of those `width·m` values, so `dst` may start
+/// uninitialized.
 pub(crate) fn copy_columns<F: Float>(
     src: &[F],
     p: usize,
     j0: usize,
     width: usize,
     m: usize,
-    dst: &mut [F],
+    dst: &mut [MaybeUninit<F>],
 ) {
     let fits = |n: Option<usize>, len: usize| n.is_some_and(|n| n <= len);
     assert!(
@@ -38,7 +40,10 @@ pub(crate) fn copy_columns<F: Float>(
             // and writes.
             unsafe {
                 let s = std::slice::from_raw_parts(src.as_ptr().cast::<f64>(), src.len());
-                let d = std::slice::from_raw_parts_mut(dst.as_mut_ptr().cast::<f64>(), dst.len());
+                let d = std::slice::from_raw_parts_mut(
+                    dst.as_mut_ptr().cast::<MaybeUninit<f64>>(),
+                    dst.len(),
+                );
                 avx2::copy_columns(s, p, j0, width, m, d);
             }
             return;
@@ -61,7 +66,7 @@ fn copy_columns_portable<F: Float>(
     j0: usize,
     width: usize,
     m: usize,
-    dst: &mut [F],
+    dst: &mut [MaybeUninit<F>],
     i_start: usize,
     c_start: usize,
 ) {
@@ -78,7 +83,7 @@ fn copy_columns_portable<F: Float>(
                 }
                 let column = &mut dst[c * m + lo..c * m + i1];
                 for (d, i) in column.iter_mut().zip(lo..i1) {
-                    *d = src[i * p + j0 + c];
+                    d.write(src[i * p + j0 + c]);
                 }
             }
         }
@@ -91,6 +96,7 @@ mod avx2 {
         _mm256_loadu_pd, _mm256_permute2f128_pd, _mm256_storeu_pd, _mm256_unpackhi_pd,
         _mm256_unpacklo_pd,
     };
+    use std::mem::MaybeUninit;
 
     /// [`copy_columns`](super::copy_columns) with 4 × 4 register
     /// transposes; the rows and columns past the last multiple of 4 by
@@ -107,10 +113,10 @@ mod avx2 {
         j0: usize,
         width: usize,
         m: usize,
-        dst: &mut [f64],
+        dst: &mut [MaybeUninit<f64>],
     ) {
         let (m4, w4) = (m / 4 * 4, width / 4 * 4);
-        let (s, d) = (src.as_ptr(), dst.as_mut_ptr());
+        let (s, d) = (src.as_ptr(), dst.as_mut_ptr().cast::<f64>());
         for i in (0..m4).step_by(4) {
             for c in (0..w4).step_by(4) {
                 // SAFETY: rows i..i+4 < m and columns j0+c..j0+c+4 ≤ p are
@@ -150,10 +156,17 @@ mod tests {
             let src: Vec<f64> = (0..m * p).map(|k| k as f64 * 0.5 - 3.0).collect();
             let src32: Vec<f32> = src.iter().map(|&v| v as f32).collect();
             for (j0, width) in [(0, p), (p / 3, p - p / 3), (p - 1, 1)] {
-                let mut dst = vec![f64::NAN; width * m];
+                let mut dst = vec![MaybeUninit::new(f64::NAN); width * m];
                 copy_columns(&src, p, j0, width, m, &mut dst);
-                let mut dst32 = vec![f32::NAN; width * m];
+                let mut dst32 = vec![MaybeUninit::new(f32::NAN); width * m];
                 copy_columns(&src32, p, j0, width, m, &mut dst32);
+                // SAFETY: every value was initialized (to NaN) above.
+                let (dst, dst32): (Vec<f64>, Vec<f32>) = unsafe {
+                    (
+                        dst.into_iter().map(|v| v.assume_init()).collect(),
+                        dst32.into_iter().map(|v| v.assume_init()).collect(),
+                    )
+                };
                 for c in 0..width {
                     for i in 0..m {
                         assert_eq!(dst[c * m + i], src[i * p + j0 + c], "{m}×{p} j0 {j0}");
