@@ -339,7 +339,15 @@ fn working_set<F: Float>(
         .copied()
         .filter(|&j| w[j] != F::zero())
         .collect();
-    let size = (2 * set.len()).max(WORKING_SET_START);
+    let g: usize = std::env::var("WSG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    let st: usize = std::env::var("WSS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(WORKING_SET_START);
+    let size = (g * set.len()).max(st);
     let mut violators: Vec<(F, usize)> = candidates
         .iter()
         .copied()

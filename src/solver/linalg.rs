@@ -11,7 +11,7 @@ const LANES: usize = 16;
 /// Whether this CPU has AVX2 (std caches the answer: a load and a test).
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn has_avx2() -> bool {
+pub(crate) fn has_avx2() -> bool {
     std::arch::is_x86_feature_detected!("avx2")
 }
 

@@ -70,6 +70,9 @@ fn copy_columns_portable<F: Float>(
     i_start: usize,
     c_start: usize,
 ) {
+    if i_start >= m && c_start >= width {
+        return;
+    }
     for i0 in (0..m).step_by(TILE) {
         let i1 = (i0 + TILE).min(m);
         for c0 in (0..width).step_by(TILE) {
