@@ -59,6 +59,39 @@ fn read_f64(path: &std::path::Path) -> Vec<f64> {
     out
 }
 
+/// The sum of `values` in 32 independent partial sums, compiled for AVX2
+/// where the CPU has it: the floor of an epoch, the fastest read of `x` we
+/// could write. (ndarray's `sum`, 8 partial sums in SSE2, the floor until
+/// 2026-11-29, read 2 000 000 × 20 values 15–25% slower in f64 and 30% in
+/// f32 — a floor too easy to meet.)
+fn stream_sum<T: Copy + Default + std::ops::Add<Output = T>>(values: &[T]) -> T {
+    fn portable<T: Copy + Default + std::ops::Add<Output = T>>(values: &[T]) -> T {
+        let mut acc = [T::default(); 32];
+        let chunks = values.chunks_exact(32);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for (a, &v) in acc.iter_mut().zip(chunk) {
+                *a = *a + v;
+            }
+        }
+        rest.iter()
+            .chain(acc.iter())
+            .fold(T::default(), |total, &v| total + v)
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        fn avx2<T: Copy + Default + std::ops::Add<Output = T>>(values: &[T]) -> T {
+            portable(values)
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU running this has AVX2 (just detected).
+            return unsafe { avx2(values) };
+        }
+    }
+    portable(values)
+}
+
 fn main() -> elasticnet::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     assert_eq!(
@@ -248,11 +281,12 @@ fn main() -> elasticnet::Result<()> {
                 }
             }
             "stream" => {
-                let s: f64 = x.sum();
+                let s: f64 = stream_sum(x.as_slice().expect("row-major x"));
                 extra = format!("\"sum\": {s:e}");
             }
             "stream32" => {
-                let s: f32 = x32.as_ref().expect("x32 made for stream32").sum();
+                let x32 = x32.as_ref().expect("x32 made for stream32");
+                let s: f32 = stream_sum(x32.as_slice().expect("row-major x"));
                 extra = format!("\"sum\": {s:e}");
             }
             other => panic!("unknown task {other}"),
