@@ -6,7 +6,7 @@ mod common;
 
 use common::{Spec, assert_kkt, case_data, load_json, objective, vector};
 use elasticnet::{ElasticNet, ElasticNetPath, Error, datasets};
-use ndarray::{Array2, Axis};
+use ndarray::{Array1, Array2, Axis};
 
 #[test]
 fn paths_match_scikit_learn_enet_path() {
@@ -100,6 +100,41 @@ fn alpha_max_is_the_edge_of_the_all_zero_region() {
                 "just below alpha_max all coefficients are zero"
             );
             assert_eq!(grid.n_nonzero(0), 0);
+        }
+    }
+}
+
+/// With row weights on wide data (the column-major design, whose
+/// correlations at `w = 0` come from the copy of `x`): at the weighted
+/// path's `alpha_max` every coefficient is exactly zero, just below it
+/// one is not.
+#[test]
+fn weighted_wide_alpha_max_is_the_edge_of_the_all_zero_region() {
+    let wide = datasets::make_regression(30, 90, 6, 0.5, 21);
+    let weights = Array1::from_shape_fn(30, |i| 0.5 + (i % 7) as f64 * 0.25);
+    for standardize in [false, true] {
+        for l1_ratio in [1.0, 0.5] {
+            let grid = ElasticNetPath::new(l1_ratio)
+                .n_alphas(2)
+                .standardize(standardize)
+                .max_iter(1)
+                .fit_weighted(wide.x.view(), wide.y.view(), weights.view())
+                .unwrap();
+            let fit = |alpha: f64| {
+                ElasticNet::new(alpha, l1_ratio)
+                    .standardize(standardize)
+                    .tol(1e-12)
+                    .fit_weighted(wide.x.view(), wide.y.view(), weights.view())
+                    .unwrap()
+            };
+            let at = fit(grid.alphas[0]);
+            assert!(
+                at.model.weight.iter().all(|&w| w == 0.0),
+                "at alpha_max: {}",
+                at.model.weight
+            );
+            let below = fit(grid.alphas[0] * (1.0 - 1e-6));
+            assert!(below.model.weight.iter().any(|&w| w != 0.0));
         }
     }
 }

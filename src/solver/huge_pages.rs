@@ -8,6 +8,15 @@
 //! lets each 2 MiB of the buffer be mapped at once instead. It is advice:
 //! contents and meaning do not change, and where it is refused or not
 //! available (other systems) nothing happens.
+//!
+//! Measured on 500 × 5 000 (first fit in a fresh process, 14 runs each):
+//! median 26.5 → 18.5 ms, but one run in 14 took 79 ms (none of the
+//! kernel's compaction stalls were counted: `compact_stall` stayed 0);
+//! later fits, on memory the allocator kept, gain nothing and lose nothing.
+//! The advice stays on the address range after the buffer is freed: when
+//! the allocator keeps that range for later allocations, they may be
+//! backed by huge pages too (at most the buffer's own size, already used
+//! at the copy's peak).
 
 use std::mem::MaybeUninit;
 

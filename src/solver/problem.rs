@@ -337,7 +337,7 @@ impl<F: Float> Problem<F> {
                 let kept = |j: usize| keep.is_none_or(|keep| keep[j]);
                 let z = if w.iter().all(|&v| v == F::zero()) {
                     // r = ỹ: the correlations formed with the copy.
-                    Array1::from_shape_fn(w.len(), |j| {
+                    Array1::from_shape_fn(xty.nrows(), |j| {
                         if kept(j) { xty[[j, target]] } else { F::zero() }
                     })
                 } else {
@@ -737,11 +737,12 @@ pub(crate) fn mirror_upper<F: Float>(gram: &mut Array2<F>) {
 /// a row-major `x` each row contributes one short contiguous run per block,
 /// transposed by [`copy_columns`](super::transpose::copy_columns).
 ///
-/// The copy is written straight into fresh memory (not zeroed first, which
-/// cost a pass over it), asked to be backed by huge pages
-/// ([`super::huge_pages::advise`]): a first touch of 4 KiB pages cost
-/// about 2 µs each here — 10 ms for the 20 MB of a 500 × 5 000 `x`, as
-/// much as the fit itself.
+/// The copy is written straight into uninitialized memory (`zeros` was
+/// a `calloc`: free on fresh pages, but a pass over reused ones), asked to
+/// be backed by huge pages ([`super::huge_pages::advise`]): fresh memory
+/// is mapped on first touch, and 4 KiB at a time that cost about 2 µs
+/// per page here — 10 ms for the 20 MB of a 500 × 5 000 `x`, as much as
+/// the fit itself.
 fn column_major_copy<F: Float>(
     x: ArrayView2<F>,
     mut finish: impl FnMut(usize, ArrayViewMut2<F>),
@@ -867,8 +868,9 @@ fn centre_column_portable<F: Float>(
     mean: Option<F>,
     scale: F,
 ) -> F {
-    // Plain loops and matches: a closure is compiled on its own, without
-    // the AVX2 of the function that calls it.
+    // Plain loops and matches: the `unwrap_or_else` closure this had was
+    // compiled on its own, without the AVX2 of the function that calls it
+    // (callgrind: 10.7M of the 500 × 5 000 fit's instructions in it).
     let mu = match mean {
         Some(mu) => mu,
         None => {
@@ -1088,66 +1090,138 @@ mod tests {
         }
     }
 
-    /// The column-major design of a wide `x`: the same bits from a
-    /// row-major `x` (the transposing copy) and from a strided view of it
-    /// (the element-wise copy), with or without weights and scaling; the
-    /// centred, scaled columns of its definition; and the `X̃ᵀỹ` formed
-    /// during the copy, which the correlations at `w = 0` return, equal
-    /// (to rounding) to `X̃ᵀỹ` summed afresh and to the correlations at a
-    /// non-zero `w` with that `w`'s term added back.
+    /// The column-major design of a wide `x`, for every combination of
+    /// weights and scaling and shapes around the copy's blocks of 32
+    /// columns and 4 × 4 tiles: the same bits from a row-major `x` (the
+    /// transposing copy) and from a strided view of it (the element-wise
+    /// copy); the centred, scaled columns of its definition; and the
+    /// `X̃ᵀỹ` formed during the copy equal to the bit to the coordinate
+    /// updates' `dot` of each column with `ỹ` (what makes `alpha_max` give
+    /// exact zeros), and to rounding to the correlations at a non-zero `w`
+    /// with that `w`'s term added back.
     #[test]
     fn dense_design_is_the_centred_copy() {
-        let (m, p) = (37, 203);
         let mut rng = StdRng::seed_from_u64(5);
-        let wide = Array2::from_shape_simple_fn((m, 2 * p), || rng.random_range(-1.0..1.0) + 3.0);
-        let y = Array2::from_shape_simple_fn((m, 2), || rng.random_range(-1.0..1.0));
-        let weights = Array1::from_shape_simple_fn(m, || rng.random_range(0.5..2.0));
-        let strided = wide.slice(s![.., ..;2]);
-        let x = strided.to_owned();
-        assert!(x.is_standard_layout() && strided.as_slice().is_none());
-        for (weight, standardize) in [(None, false), (Some(weights.view()), true)] {
-            let build = |x: ArrayView2<f64>| {
-                Problem::new(x, y.view(), weight, true, standardize, Layout::Dense)
-            };
-            let (a, b) = (build(x.view()), build(strided));
-            let (
-                Design::Dense {
-                    x: xa,
-                    y: ya,
-                    xty: qa,
-                },
-                Design::Dense { x: xb, xty: qb, .. },
-            ) = (&a.design, &b.design)
-            else {
-                panic!("the dense design was asked for");
-            };
-            assert!(xa == xb && qa == qb && a.col_norm2 == b.col_norm2 && a.x_mean == b.x_mean);
-            assert!(!xa.is_standard_layout() && xa.t().is_standard_layout());
-            let root_omega = weight.map_or(Array1::ones(m), |w| {
-                (&w * (m as f64 / w.sum())).mapv(f64::sqrt)
-            });
-            for j in 0..p {
-                for i in 0..m {
-                    let e = (x[[i, j]] - a.x_mean[j]) / a.x_scale[j] * root_omega[i];
-                    assert!((xa[[i, j]] - e).abs() <= 1e-12, "x̃[{i},{j}]");
-                }
-            }
-            for target in 0..2 {
-                let zero = Array1::zeros(p);
-                let at_zero = a.correlations(target, zero.view()).z;
-                assert_eq!(at_zero, qa.column(target));
-                // w = e₀: z + X̃ᵀx̃₀ is X̃ᵀỹ, summed column by column.
-                let mut e0 = Array1::zeros(p);
-                e0[0] = 1.0;
-                let col0 = xa.column(0).to_owned();
-                let moved = a.correlations(target, e0.view()).z;
-                for j in 0..p {
-                    let direct: f64 = xa.column(j).dot(&ya.column(target));
-                    assert!((qa[[j, target]] - direct).abs() <= 1e-12 * m as f64);
-                    let back = moved[j] + xa.column(j).dot(&col0);
-                    assert!((back - qa[[j, target]]).abs() <= 1e-12 * m as f64);
+        for (m, p) in [(1, 1), (4, 32), (37, 33), (37, 203), (5, 70)] {
+            let wide =
+                Array2::from_shape_simple_fn((m, 2 * p), || rng.random_range(-1.0..1.0) + 3.0);
+            let y = Array2::from_shape_simple_fn((m, 2), || rng.random_range(-1.0..1.0));
+            let weights = Array1::from_shape_simple_fn(m, || rng.random_range(0.5..2.0));
+            for weight in [None, Some(weights.view())] {
+                for standardize in [false, true] {
+                    check_dense_design(wide.view(), y.view(), weight, standardize);
+                    let wide32 = wide.mapv(|v| v as f32);
+                    let y32 = y.mapv(|v| v as f32);
+                    let weights32 = weight.map(|w| w.mapv(|v| v as f32));
+                    check_dense_design(
+                        wide32.view(),
+                        y32.view(),
+                        weights32.as_ref().map(|w| w.view()),
+                        standardize,
+                    );
                 }
             }
         }
+    }
+
+    /// The checks of [`dense_design_is_the_centred_copy`] on the even
+    /// columns of `wide`.
+    fn check_dense_design<F: Float>(
+        wide: ArrayView2<F>,
+        y: ArrayView2<F>,
+        weight: Option<ArrayView1<F>>,
+        standardize: bool,
+    ) {
+        let m = wide.nrows();
+        let strided = wide.slice(s![.., ..;2]);
+        let x = strided.to_owned();
+        let p = x.ncols();
+        assert!(x.is_standard_layout() && (m * p <= 1 || strided.as_slice().is_none()));
+        let build = |x: ArrayView2<F>| Problem::new(x, y, weight, true, standardize, Layout::Dense);
+        let (a, b) = (build(x.view()), build(strided));
+        let (
+            Design::Dense {
+                x: xa,
+                y: ya,
+                xty: qa,
+            },
+            Design::Dense { x: xb, xty: qb, .. },
+        ) = (&a.design, &b.design)
+        else {
+            panic!("the dense design was asked for");
+        };
+        assert!(xa == xb && qa == qb && a.col_norm2 == b.col_norm2 && a.x_mean == b.x_mean);
+        assert!(p == 1 || (!xa.is_standard_layout() && xa.t().is_standard_layout()));
+        let to64 = |v: F| Float::to_f64(v);
+        let eps = to64(F::epsilon()) * 64.0;
+        let root_omega = weight.map_or(Array1::from_elem(m, 1.0), |w| {
+            let w = w.mapv(to64);
+            (&w * (m as f64 / w.sum())).mapv(f64::sqrt)
+        });
+        for j in 0..p {
+            for i in 0..m {
+                let e = (to64(x[[i, j]]) - to64(a.x_mean[j])) / to64(a.x_scale[j]) * root_omega[i];
+                assert!((to64(xa[[i, j]]) - e).abs() <= eps * 4.0, "x̃[{i},{j}]");
+            }
+        }
+        for target in 0..2 {
+            let ys = ya.column(target);
+            let ys = ys.as_slice().expect("column-major");
+            for j in 0..p {
+                let col = xa.column(j);
+                let direct = dot(col.as_slice().expect("column-major"), ys);
+                assert_eq!(
+                    to64(qa[[j, target]]).to_bits(),
+                    to64(direct).to_bits(),
+                    "X̃ᵀỹ[{j}]"
+                );
+            }
+            let zero = Array1::zeros(p);
+            assert_eq!(a.correlations(target, zero.view()).z, qa.column(target));
+            // w = e₀: z + X̃ᵀx̃₀ is X̃ᵀỹ, to rounding.
+            let mut e0 = Array1::zeros(p);
+            e0[0] = F::one();
+            let moved = a.correlations(target, e0.view()).z;
+            let size = m as f64 * 16.0;
+            for j in 0..p {
+                let back = to64(moved[j]) + to64(xa.column(j).dot(&xa.column(0)));
+                assert!((back - to64(qa[[j, target]])).abs() <= eps * size, "z[{j}]");
+            }
+        }
+    }
+
+    /// The AVX2 build of [`centre_column`] against the portable one, to the
+    /// bit, for every length around the 8 partial sums and both element
+    /// types, with and without weights, scaling and a given mean.
+    #[test]
+    fn centre_column_is_the_portable_one() {
+        fn check<F: Float>(rng: &mut StdRng) {
+            // f32 → f64 is exact: the same f64 bits are the same F bits.
+            let bits = |v: F| Float::to_f64(v).to_bits();
+            for len in 0..70 {
+                let col: Vec<F> = (0..len)
+                    .map(|_| F::cast(rng.random_range(-1.0..1.0) + 7.0))
+                    .collect();
+                let weights: Vec<F> = (0..len)
+                    .map(|_| F::cast(rng.random_range(0.5..2.0)))
+                    .collect();
+                let root: Vec<F> = weights.iter().map(|v| v.sqrt()).collect();
+                let inv_m = F::one() / F::from_usize_lossy(len.max(1));
+                for (w, rw) in [(None, None), (Some(&weights[..]), Some(&root[..]))] {
+                    for scale in [F::one(), F::cast(0.37)] {
+                        for mean in [None, Some(F::cast(6.9))] {
+                            let (mut a, mut b) = (col.clone(), col.clone());
+                            let ma = centre_column(&mut a, w, rw, inv_m, mean, scale);
+                            let mb = centre_column_portable(&mut b, w, rw, inv_m, mean, scale);
+                            assert_eq!(bits(ma), bits(mb), "mean, len {len}");
+                            assert!(a.iter().zip(&b).all(|(&u, &v)| bits(u) == bits(v)));
+                        }
+                    }
+                }
+            }
+        }
+        let mut rng = StdRng::seed_from_u64(8);
+        check::<f64>(&mut rng);
+        check::<f32>(&mut rng);
     }
 }

@@ -16,7 +16,9 @@ use crate::Float;
 /// Writes `dst[c·m + i] = src[i·p + j0 + c]` for `i < m`, `c < width`
 /// (`src` row-major with `p` columns, `dst` `width` contiguous columns of
 /// `m` values) — every one of those `width·m` values, so `dst` may start
-/// uninitialized.
+/// uninitialized: the `set_len` of `column_major_copy`
+/// (`src/solver/problem.rs`) relies on this, and the test below starts
+/// from NaN everywhere.
 pub(crate) fn copy_columns<F: Float>(
     src: &[F],
     p: usize,
@@ -152,13 +154,23 @@ mod avx2 {
 mod tests {
     use super::*;
 
-    /// Every shape around the tile sizes, against the plain definition.
+    /// Every shape around the tile sizes (no rows, no columns included),
+    /// against the plain definition, starting from NaN everywhere.
     #[test]
     fn copies_every_value_to_its_place() {
-        for (m, p) in [(1, 1), (3, 5), (4, 4), (7, 9), (17, 33), (20, 8), (33, 70)] {
+        for (m, p) in [
+            (0, 5),
+            (1, 1),
+            (3, 5),
+            (4, 4),
+            (7, 9),
+            (17, 33),
+            (20, 8),
+            (33, 70),
+        ] {
             let src: Vec<f64> = (0..m * p).map(|k| k as f64 * 0.5 - 3.0).collect();
             let src32: Vec<f32> = src.iter().map(|&v| v as f32).collect();
-            for (j0, width) in [(0, p), (p / 3, p - p / 3), (p - 1, 1)] {
+            for (j0, width) in [(0, p), (p / 3, p - p / 3), (p - 1, 1), (p, 0)] {
                 let mut dst = vec![MaybeUninit::new(f64::NAN); width * m];
                 copy_columns(&src, p, j0, width, m, &mut dst);
                 let mut dst32 = vec![MaybeUninit::new(f32::NAN); width * m];
