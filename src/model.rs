@@ -442,6 +442,8 @@ impl<F: Float> FusedPass<F> {
         };
         assert!(in_bounds, "row index out of bounds");
         let count = listed.map_or(range.len(), <[usize]>::len);
+        // One output and short rows: the short-row kernel.
+        let narrow = k == 1 && p < narrow_rows::MAX_LEN;
         let mut index_buf = [0usize; CHUNK];
         let (mut total, mut block_sq, mut chunks) = (F::zero(), F::zero(), 0);
         for start in (0..count).step_by(CHUNK) {
@@ -463,11 +465,18 @@ impl<F: Float> FusedPass<F> {
             };
             let first = index[0];
             let mut chunk: [&[F]; CHUNK] = [&[]; CHUNK];
+            // The chunk's rows as one block, when they are consecutive rows
+            // of a row-major x (the short-row kernel then needs no list).
+            let mut whole = None;
             match (layout, x_all) {
                 (Layout::Contiguous, Some(all)) if consecutive && p > 0 => {
                     let block = &all[first * p..(first + n) * p];
-                    for (row, values) in chunk.iter_mut().zip(block.chunks_exact(p)) {
-                        *row = values;
+                    if narrow {
+                        whole = Some(block);
+                    } else {
+                        for (row, values) in chunk.iter_mut().zip(block.chunks_exact(p)) {
+                            *row = values;
+                        }
                     }
                     if p < narrow_rows::MAX_LEN {
                         // The rows PREFETCH_AHEAD bytes on, while the CPU
@@ -503,7 +512,7 @@ impl<F: Float> FusedPass<F> {
                 Some(all) => all[i * k + l],
                 None => y[[i, l]],
             };
-            if k == 1 && p < narrow_rows::MAX_LEN {
+            if narrow {
                 // One output and short rows: a kernel that keeps the loop
                 // overhead small next to the arithmetic of a row.
                 let mut targets = [F::zero(); CHUNK];
@@ -517,9 +526,13 @@ impl<F: Float> FusedPass<F> {
                         }
                     }
                 }
+                let rows = match whole {
+                    Some(data) => narrow_rows::Rows::Block { data, n },
+                    None => narrow_rows::Rows::Listed(chunk),
+                };
                 block_sq = narrow_rows::chunk::<F, GRAD>(
                     block_sq,
-                    chunk,
+                    rows,
                     weight_t,
                     bias[0],
                     &targets[..n],

@@ -38,6 +38,66 @@ use crate::solver::linalg::dot_lanes;
 /// in the arithmetic, which the general loop does well).
 pub(crate) const MAX_LEN: usize = 64;
 
+/// The rows of one chunk, each of `p` values (`p` the length of `w`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Rows<'a, F> {
+    /// `n` consecutive rows of a row-major block: row `i` is
+    /// `data[i·p..(i + 1)·p]` (a full pass: no row to look up, and one
+    /// length to check for the whole chunk).
+    Block { data: &'a [F], n: usize },
+    /// Rows anywhere.
+    Listed(&'a [&'a [F]]),
+}
+
+impl<'a, F> Rows<'a, F> {
+    /// How many rows.
+    pub(crate) fn count(self) -> usize {
+        match self {
+            Rows::Block { n, .. } => n,
+            Rows::Listed(rows) => rows.len(),
+        }
+    }
+
+    /// Row `i`, of `p` values.
+    #[inline(always)]
+    fn row(self, i: usize, p: usize) -> &'a [F] {
+        match self {
+            Rows::Block { data, .. } => &data[i * p..(i + 1) * p],
+            Rows::Listed(rows) => rows[i],
+        }
+    }
+
+    /// Whether every row has `p` values.
+    fn all_of_len(self, p: usize) -> bool {
+        match self {
+            Rows::Block { data, n } => n.checked_mul(p) == Some(data.len()),
+            Rows::Listed(rows) => rows.iter().all(|row| row.len() == p),
+        }
+    }
+
+    /// The same rows seen as `T`.
+    ///
+    /// # Safety
+    ///
+    /// `T` must be `F` (the same type under another name).
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn cast<T>(self) -> Rows<'a, T> {
+        // SAFETY: T is F (the caller's promise): same layout, same lifetime.
+        unsafe {
+            match self {
+                Rows::Block { data, n } => Rows::Block {
+                    data: std::slice::from_raw_parts(data.as_ptr().cast::<T>(), data.len()),
+                    n,
+                },
+                Rows::Listed(rows) => Rows::Listed(std::slice::from_raw_parts(
+                    rows.as_ptr().cast::<&[T]>(),
+                    rows.len(),
+                )),
+            }
+        }
+    }
+}
+
 /// One chunk of the fused pass: with `rᵢ = rowsᵢᵀw + bias − targetsᵢ`,
 /// writes `residual[i] = rᵢ` and returns `sq + Σᵢ rᵢ²`; when `GRAD`, also
 /// `g += Σᵢ rᵢ·rowsᵢ` and `g_bias += Σᵢ rᵢ`.
@@ -50,7 +110,7 @@ pub(crate) const MAX_LEN: usize = 64;
 #[inline]
 pub(crate) fn chunk<F: Float, const GRAD: bool>(
     sq: F,
-    rows: &[&[F]],
+    rows: Rows<'_, F>,
     w: &[F],
     bias: F,
     targets: &[F],
@@ -59,8 +119,9 @@ pub(crate) fn chunk<F: Float, const GRAD: bool>(
     g_bias: &mut F,
 ) -> F {
     let p = w.len();
-    assert!(rows.iter().all(|row| row.len() == p) && (!GRAD || g.len() == p));
-    assert!(targets.len() == rows.len() && residual.len() == rows.len());
+    let n = rows.count();
+    assert!(rows.all_of_len(p) && (!GRAD || g.len() == p));
+    assert!(targets.len() == n && residual.len() == n);
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY (both): `F` is the type it is compared with (same type,
@@ -69,7 +130,7 @@ pub(crate) fn chunk<F: Float, const GRAD: bool>(
         if TypeId::of::<F>() == TypeId::of::<f64>() {
             return unsafe {
                 let c = |v: &[F]| std::slice::from_raw_parts(v.as_ptr().cast::<f64>(), v.len());
-                let rows = std::slice::from_raw_parts(rows.as_ptr().cast::<&[f64]>(), rows.len());
+                let rows = rows.cast::<f64>();
                 let residual = std::slice::from_raw_parts_mut(
                     residual.as_mut_ptr().cast::<f64>(),
                     residual.len(),
@@ -85,7 +146,7 @@ pub(crate) fn chunk<F: Float, const GRAD: bool>(
         if TypeId::of::<F>() == TypeId::of::<f32>() {
             return unsafe {
                 let c = |v: &[F]| std::slice::from_raw_parts(v.as_ptr().cast::<f32>(), v.len());
-                let rows = std::slice::from_raw_parts(rows.as_ptr().cast::<&[f32]>(), rows.len());
+                let rows = rows.cast::<f32>();
                 let residual = std::slice::from_raw_parts_mut(
                     residual.as_mut_ptr().cast::<f32>(),
                     residual.len(),
@@ -157,7 +218,7 @@ pub(crate) fn dot<F: Float>(x: &[F], w: &[F]) -> F {
 #[inline(always)]
 fn chunk_portable<F: Float, const L: usize, const GRAD: bool, const FUSED: bool>(
     mut sq: F,
-    rows: &[&[F]],
+    rows: Rows<'_, F>,
     w: &[F],
     bias: F,
     targets: &[F],
@@ -165,14 +226,16 @@ fn chunk_portable<F: Float, const L: usize, const GRAD: bool, const FUSED: bool>
     g: &mut [F],
     g_bias: &mut F,
 ) -> F {
-    for ((&row, &target), r) in rows.iter().zip(targets).zip(residual.iter_mut()) {
-        *r = row_dot::<F, L, FUSED>(row, w) + bias - target;
+    let (p, n) = (w.len(), rows.count());
+    for (i, (&target, r)) in targets.iter().zip(residual.iter_mut()).enumerate() {
+        *r = row_dot::<F, L, FUSED>(rows.row(i, p), w) + bias - target;
         sq += *r * *r;
     }
     if GRAD {
-        let (row_blocks, row_rest) = rows.as_chunks::<4>();
-        let (r_blocks, r_rest) = residual.as_chunks::<4>();
-        for (x, r) in row_blocks.iter().zip(r_blocks) {
+        let groups = n - n % 4;
+        for c in (0..groups).step_by(4) {
+            let x = [c, c + 1, c + 2, c + 3].map(|i| rows.row(i, p));
+            let r = &residual[c..c + 4];
             for (j, g) in g.iter_mut().enumerate() {
                 if FUSED {
                     // g + r₀x₀ + r₁x₁ + r₂x₂ + r₃x₃, one rounding per row.
@@ -184,8 +247,8 @@ fn chunk_portable<F: Float, const L: usize, const GRAD: bool, const FUSED: bool>
                 }
             }
         }
-        for (x, &r) in row_rest.iter().zip(r_rest) {
-            add_row::<F, FUSED>(g, r, x);
+        for (i, &r) in residual.iter().enumerate().skip(groups) {
+            add_row::<F, FUSED>(g, r, rows.row(i, p));
         }
         *g_bias += residual.iter().fold(F::zero(), |s, &r| s + r);
     }
@@ -212,7 +275,7 @@ fn add_row<F: Float, const FUSED: bool>(g: &mut [F], r: F, x: &[F]) {
 #[inline(always)]
 fn finish<F: Float, const L: usize, const GRAD: bool, const FUSED: bool>(
     mut sq: F,
-    rows: &[&[F]],
+    rows: Rows<'_, F>,
     w: &[F],
     bias: F,
     targets: &[F],
@@ -221,13 +284,14 @@ fn finish<F: Float, const L: usize, const GRAD: bool, const FUSED: bool>(
     g_bias: &mut F,
     c: usize,
 ) -> F {
-    for ((&row, &target), r) in rows[c..].iter().zip(&targets[c..]).zip(&mut residual[c..]) {
-        *r = row_dot::<F, L, FUSED>(row, w) + bias - target;
+    let p = w.len();
+    for (i, (&target, r)) in targets.iter().zip(residual.iter_mut()).enumerate().skip(c) {
+        *r = row_dot::<F, L, FUSED>(rows.row(i, p), w) + bias - target;
         sq += *r * *r;
     }
     if GRAD {
-        for (&row, &r) in rows[c..].iter().zip(&residual[c..]) {
-            add_row::<F, FUSED>(g, r, row);
+        for (i, &r) in residual.iter().enumerate().skip(c) {
+            add_row::<F, FUSED>(g, r, rows.row(i, p));
         }
         *g_bias += residual.iter().fold(F::zero(), |s, &r| s + r);
     }
@@ -239,6 +303,8 @@ fn finish<F: Float, const L: usize, const GRAD: bool, const FUSED: bool>(
 mod avx2 {
     use std::arch::x86_64::*;
 
+    use super::Rows;
+
     /// [`chunk`](super::chunk) for `f64`.
     ///
     /// # Safety
@@ -248,8 +314,59 @@ mod avx2 {
     #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn chunk_f64<const GRAD: bool>(
+        sq: f64,
+        rows: Rows<'_, f64>,
+        w: &[f64],
+        bias: f64,
+        targets: &[f64],
+        residual: &mut [f64],
+        g: &mut [f64],
+        g_bias: &mut f64,
+    ) -> f64 {
+        let p = w.len();
+        // SAFETY: the caller's promises; row i < rows.count() of a block
+        // starts at data[i·p], inside data (its length is n·p).
+        unsafe {
+            match rows {
+                Rows::Block { data, .. } => f64_rows::<GRAD, _>(
+                    sq,
+                    rows,
+                    |i| data.as_ptr().add(i * p),
+                    w,
+                    bias,
+                    targets,
+                    residual,
+                    g,
+                    g_bias,
+                ),
+                Rows::Listed(list) => f64_rows::<GRAD, _>(
+                    sq,
+                    rows,
+                    |i| list.get_unchecked(i).as_ptr(),
+                    w,
+                    bias,
+                    targets,
+                    residual,
+                    g,
+                    g_bias,
+                ),
+            }
+        }
+    }
+
+    /// [`chunk_f64`] with row `i` starting at `row_ptr(i)`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`chunk_f64`], and `row_ptr(i)` points to row `i`'s `w.len()`
+    /// values for every `i < rows.count()`.
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn f64_rows<const GRAD: bool, R: Fn(usize) -> *const f64>(
         mut sq: f64,
-        rows: &[&[f64]],
+        rows: Rows<'_, f64>,
+        row_ptr: R,
         w: &[f64],
         bias: f64,
         targets: &[f64],
@@ -259,11 +376,11 @@ mod avx2 {
     ) -> f64 {
         let p = w.len();
         let full = p - p % 4;
-        let n = rows.len();
+        let n = rows.count();
         let groups = n - n % 4;
         let mut c = 0;
         while c < groups {
-            let x = [rows[c], rows[c + 1], rows[c + 2], rows[c + 3]].map(<[f64]>::as_ptr);
+            let x = [c, c + 1, c + 2, c + 3].map(&row_ptr);
             // SAFETY: every offset below is under p, the length of w, of
             // each row and of g; c + 3 < n, the length of targets and
             // residual.
@@ -341,8 +458,59 @@ mod avx2 {
     #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn chunk_f32<const GRAD: bool>(
+        sq: f32,
+        rows: Rows<'_, f32>,
+        w: &[f32],
+        bias: f32,
+        targets: &[f32],
+        residual: &mut [f32],
+        g: &mut [f32],
+        g_bias: &mut f32,
+    ) -> f32 {
+        let p = w.len();
+        // SAFETY: the caller's promises; row i < rows.count() of a block
+        // starts at data[i·p], inside data (its length is n·p).
+        unsafe {
+            match rows {
+                Rows::Block { data, .. } => f32_rows::<GRAD, _>(
+                    sq,
+                    rows,
+                    |i| data.as_ptr().add(i * p),
+                    w,
+                    bias,
+                    targets,
+                    residual,
+                    g,
+                    g_bias,
+                ),
+                Rows::Listed(list) => f32_rows::<GRAD, _>(
+                    sq,
+                    rows,
+                    |i| list.get_unchecked(i).as_ptr(),
+                    w,
+                    bias,
+                    targets,
+                    residual,
+                    g,
+                    g_bias,
+                ),
+            }
+        }
+    }
+
+    /// [`chunk_f32`] with row `i` starting at `row_ptr(i)`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`chunk_f32`], and `row_ptr(i)` points to row `i`'s `w.len()`
+    /// values for every `i < rows.count()`.
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn f32_rows<const GRAD: bool, R: Fn(usize) -> *const f32>(
         mut sq: f32,
-        rows: &[&[f32]],
+        rows: Rows<'_, f32>,
+        row_ptr: R,
         w: &[f32],
         bias: f32,
         targets: &[f32],
@@ -352,11 +520,11 @@ mod avx2 {
     ) -> f32 {
         let p = w.len();
         let full = p - p % 8;
-        let n = rows.len();
+        let n = rows.count();
         let groups = n - n % 4;
         let mut c = 0;
         while c < groups {
-            let x = [rows[c], rows[c + 1], rows[c + 2], rows[c + 3]].map(<[f32]>::as_ptr);
+            let x = [c, c + 1, c + 2, c + 3].map(&row_ptr);
             // SAFETY: as in chunk_f64.
             unsafe {
                 let mut acc = [_mm256_setzero_ps(); 4];
@@ -464,31 +632,38 @@ mod tests {
     }
 
     /// One chunk through the portable definition (fused where [`chunk`]
-    /// runs the FMA kernels) and through [`chunk`].
+    /// runs the FMA kernels), and through [`chunk`] with the rows listed
+    /// and as one block (`data`, the rows one after the other).
     #[allow(clippy::type_complexity)]
     fn both<F: Float, const L: usize, const GRAD: bool>(
+        data: &[F],
         rows: &[&[F]],
         w: &[F],
         targets: &[F],
         g0: &[F],
-    ) -> [(F, Vec<F>, Vec<F>, F); 2] {
+    ) -> [(F, Vec<F>, Vec<F>, F); 3] {
         let bias = F::cast(0.3);
-        let run = |portable: bool| {
-            let n = rows.len();
+        let n = rows.len();
+        let run = |how: usize| {
             let (mut r, mut g, mut gb) = (vec![F::zero(); n], g0.to_vec(), F::cast(0.5));
             let (sq0, out) = (F::one(), (&mut r[..], &mut g[..], &mut gb));
-            let sq = if portable && fma_kernels() {
-                chunk_portable::<F, L, GRAD, true>(sq0, rows, w, bias, targets, out.0, out.1, out.2)
-            } else if portable {
-                chunk_portable::<F, L, GRAD, false>(
-                    sq0, rows, w, bias, targets, out.0, out.1, out.2,
-                )
-            } else {
-                chunk::<F, GRAD>(sq0, rows, w, bias, targets, out.0, out.1, out.2)
+            let listed = Rows::Listed(rows);
+            let sq = match how {
+                0 if fma_kernels() => chunk_portable::<F, L, GRAD, true>(
+                    sq0, listed, w, bias, targets, out.0, out.1, out.2,
+                ),
+                0 => chunk_portable::<F, L, GRAD, false>(
+                    sq0, listed, w, bias, targets, out.0, out.1, out.2,
+                ),
+                1 => chunk::<F, GRAD>(sq0, listed, w, bias, targets, out.0, out.1, out.2),
+                _ => {
+                    let block = Rows::Block { data, n };
+                    chunk::<F, GRAD>(sq0, block, w, bias, targets, out.0, out.1, out.2)
+                }
             };
             (sq, r, g, gb)
         };
-        [run(true), run(false)]
+        [run(0), run(1), run(2)]
     }
 
     /// The dispatched kernel (AVX2 where the CPU has it) gives the portable
@@ -526,13 +701,16 @@ mod tests {
                     let same =
                         |a: F, b: F| a.is_nan() && b.is_nan() || f(a).to_bits() == f(b).to_bits();
                     let all_same = |a: &[F], b: &[F]| a.iter().zip(b).all(|(&a, &b)| same(a, b));
-                    let with = both::<F, L, true>(&rows, &w, &targets, &g0);
-                    let without = both::<F, L, false>(&rows, &w, &targets, &g0);
-                    for [a, b] in [&with, &without] {
-                        assert!(same(a.0, b.0), "sq, p {p} n {n}");
-                        assert!(all_same(&a.1, &b.1), "residuals, p {p} n {n}");
-                        assert!(all_same(&a.2, &b.2), "gradient, p {p} n {n}");
-                        assert!(same(a.3, b.3), "bias sum, p {p} n {n}");
+                    let with = both::<F, L, true>(&data, &rows, &w, &targets, &g0);
+                    let without = both::<F, L, false>(&data, &rows, &w, &targets, &g0);
+                    for runs in [&with, &without] {
+                        let a = &runs[0];
+                        for b in &runs[1..] {
+                            assert!(same(a.0, b.0), "sq, p {p} n {n}");
+                            assert!(all_same(&a.1, &b.1), "residuals, p {p} n {n}");
+                            assert!(all_same(&a.2, &b.2), "gradient, p {p} n {n}");
+                            assert!(same(a.3, b.3), "bias sum, p {p} n {n}");
+                        }
                     }
                     // Without the gradient, g and its bias sum are untouched.
                     assert!(all_same(&without[0].2, &g0) && same(without[0].3, F::cast(0.5)));
