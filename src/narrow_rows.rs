@@ -309,7 +309,7 @@ mod avx2 {
     ///
     /// # Safety
     ///
-    /// The CPU has AVX2; every row has `w.len()` values, and so has `g`
+    /// The CPU has AVX2 and FMA; every row has `w.len()` values, and so has `g`
     /// when `GRAD`; `targets` and `residual` have one value per row.
     #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2,fma")]
