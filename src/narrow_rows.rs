@@ -32,7 +32,7 @@
 use std::any::TypeId;
 
 use crate::Float;
-use crate::solver::linalg::dot_lanes;
+use crate::solver::linalg::{dot_lanes, dot_lanes_by};
 
 /// Rows shorter than this take this kernel (longer ones spend their time
 /// in the arithmetic, which the general loop does well).
@@ -168,35 +168,11 @@ pub(crate) fn chunk<F: Float, const GRAD: bool>(
     }
 }
 
-/// `xᵀw` as [`dot_lanes`] sums it, each product added by a fused
-/// multiply-add (`mul_add`: one rounding) — the forward pass of the FMA
-/// kernels.
-#[inline(always)]
-fn dot_fused<F: Float, const L: usize>(a: &[F], b: &[F]) -> F {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let (ca, cb) = (a.chunks_exact(L), b.chunks_exact(L));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    let mut acc = [F::zero(); L];
-    for (u, v) in ca.zip(cb) {
-        for i in 0..L {
-            acc[i] = u[i].mul_add(v[i], acc[i]);
-        }
-    }
-    for (a, (&u, &v)) in acc.iter_mut().zip(ra.iter().zip(rb)) {
-        *a = u.mul_add(v, *a);
-    }
-    crate::solver::linalg::pairwise_sum(acc)
-}
-
-/// A row's `xᵀw`, fused ([`dot_fused`]) or not ([`dot_lanes`]).
+/// A row's `xᵀw` as [`dot_lanes`] sums it, each product added by a
+/// fused multiply-add with `FUSED` (the forward pass of the FMA kernels).
 #[inline(always)]
 fn row_dot<F: Float, const L: usize, const FUSED: bool>(x: &[F], w: &[F]) -> F {
-    if FUSED {
-        dot_fused::<F, L>(x, w)
-    } else {
-        dot_lanes::<F, L>(x, w)
-    }
+    dot_lanes_by::<F, L, FUSED>(x, w)
 }
 
 /// `xᵀw` (over the shorter of the two) for a row shorter than
@@ -247,7 +223,7 @@ fn chunk_portable<F: Float, const L: usize, const GRAD: bool, const FUSED: bool>
                 }
             }
         }
-        for (i, &r) in residual.iter().enumerate().skip(groups) {
+        for (i, &r) in (groups..).zip(&residual[groups..]) {
             add_row::<F, FUSED>(g, r, rows.row(i, p));
         }
         *g_bias += residual.iter().fold(F::zero(), |s, &r| s + r);
@@ -285,12 +261,12 @@ fn finish<F: Float, const L: usize, const GRAD: bool, const FUSED: bool>(
     c: usize,
 ) -> F {
     let p = w.len();
-    for (i, (&target, r)) in targets.iter().zip(residual.iter_mut()).enumerate().skip(c) {
+    for (i, (&target, r)) in (c..).zip(targets[c..].iter().zip(&mut residual[c..])) {
         *r = row_dot::<F, L, FUSED>(rows.row(i, p), w) + bias - target;
         sq += *r * *r;
     }
     if GRAD {
-        for (i, &r) in residual.iter().enumerate().skip(c) {
+        for (i, &r) in (c..).zip(&residual[c..]) {
             add_row::<F, FUSED>(g, r, rows.row(i, p));
         }
         *g_bias += residual.iter().fold(F::zero(), |s, &r| s + r);

@@ -46,6 +46,21 @@ fn dot_portable<F: Float>(a: &[F], b: &[F]) -> F {
 /// added by [`pairwise_sum`].
 #[inline(always)]
 pub(crate) fn dot_lanes<F: Float, const L: usize>(a: &[F], b: &[F]) -> F {
+    dot_lanes_by::<F, L, false>(a, b)
+}
+
+/// [`dot_lanes`], with `FUSED` each product added to its partial sum by a
+/// fused multiply-add (`mul_add`: one rounding; slow where the CPU has no
+/// FMA).
+#[inline(always)]
+pub(crate) fn dot_lanes_by<F: Float, const L: usize, const FUSED: bool>(a: &[F], b: &[F]) -> F {
+    let add = |acc: F, u: F, v: F| {
+        if FUSED {
+            u.mul_add(v, acc)
+        } else {
+            acc + u * v
+        }
+    };
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let (ca, cb) = (a.chunks_exact(L), b.chunks_exact(L));
@@ -55,11 +70,11 @@ pub(crate) fn dot_lanes<F: Float, const L: usize>(a: &[F], b: &[F]) -> F {
         let u: &[F; L] = u.try_into().expect("chunks_exact");
         let v: &[F; L] = v.try_into().expect("chunks_exact");
         for i in 0..L {
-            acc[i] += u[i] * v[i];
+            acc[i] = add(acc[i], u[i], v[i]);
         }
     }
     for (a, (&u, &v)) in acc.iter_mut().zip(ra.iter().zip(rb)) {
-        *a += u * v;
+        *a = add(*a, u, v);
     }
     pairwise_sum(acc)
 }
