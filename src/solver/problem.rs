@@ -228,14 +228,14 @@ impl<F: Float> Problem<F> {
             let inv_m = F::one() / F::from_usize_lossy(n_samples.max(1));
             let mut norms = Array1::zeros(n_features);
             let mut xty = Array2::zeros((n_features, y_c.ncols()));
+            let w = omega.as_ref().map(|o| o.as_slice().expect("contiguous"));
+            let rw = root_omega
+                .as_ref()
+                .map(|o| o.as_slice().expect("contiguous"));
             let xs = column_major_copy(x, |j0, mut block| {
                 for (c, mut col) in block.axis_iter_mut(Axis(1)).enumerate() {
                     let j = j0 + c;
                     let col = col.as_slice_mut().expect("column-major");
-                    let w = omega.as_ref().map(|o| o.as_slice().expect("contiguous"));
-                    let rw = root_omega
-                        .as_ref()
-                        .map(|o| o.as_slice().expect("contiguous"));
                     let mean = (!copy_means).then_some(x_mean[j]);
                     x_mean[j] = centre_column(col, w, rw, inv_m, mean, x_scale[j]);
                     norms[j] = dot(col, col);
