@@ -263,9 +263,10 @@ const LANES: usize = 16;
 /// slices of it) are read in place; other layouts are copied into a buffer,
 /// a chunk of rows at a time. With one output and rows shorter than
 /// [`narrow_rows::MAX_LEN`], each chunk goes to the kernel for short rows
-/// (four rows per load of the weights, AVX2 where the CPU has it), and a
-/// pass over consecutive rows asks for the rows [`PREFETCH_AHEAD`] bytes on
-/// to be fetched into the cache.
+/// (several rows per load of the weights, AVX2 where the CPU has it) — a
+/// run of consecutive rows of row-major `x` and `y` a whole block at a
+/// time, read in place — and a pass over consecutive rows asks for the
+/// rows [`PREFETCH_AHEAD`] bytes on to be fetched into the cache.
 #[derive(Debug, Clone)]
 pub(crate) struct FusedPass<F> {
     /// `p`.
@@ -284,7 +285,8 @@ pub(crate) struct FusedPass<F> {
     block_t: Vec<F>,
     /// See `block_t`.
     block_b: Vec<F>,
-    /// The residuals of the current chunk, `CHUNK × k` row-major.
+    /// The residuals of the current chunk, `CHUNK × k` row-major (or of
+    /// a block of short rows: at least `CHUNK·BLOCK_CHUNKS` values).
     residual: Vec<F>,
     /// A copy of the rows of the current chunk when their columns are not
     /// contiguous, `CHUNK × p` row-major (empty otherwise).
@@ -304,7 +306,7 @@ impl<F: Float> FusedPass<F> {
             grad_b: zeros(n_targets),
             block_t: zeros(n_features * n_targets),
             block_b: zeros(n_targets),
-            residual: zeros(CHUNK * n_targets),
+            residual: zeros((CHUNK * n_targets).max(CHUNK * BLOCK_CHUNKS)),
             chunk_buf: Vec::new(),
         }
     }
@@ -444,6 +446,33 @@ impl<F: Float> FusedPass<F> {
         let count = listed.map_or(range.len(), <[usize]>::len);
         // One output and short rows: the short-row kernel.
         let narrow = k == 1 && p < narrow_rows::MAX_LEN;
+        if let (true, None, Some(x_all), Some(y_all)) = (narrow && p > 0, listed, x_all, y_all) {
+            // A run of consecutive rows of row-major x and y: each block
+            // goes to the kernel whole, its rows read in place.
+            let mut total = F::zero();
+            for start in (range.start..range.end).step_by(CHUNK * BLOCK_CHUNKS) {
+                let n = (CHUNK * BLOCK_CHUNKS).min(range.end - start);
+                prefetch(x_all, start * p + PREFETCH_AHEAD / size_of::<F>(), n * p);
+                total += narrow_rows::chunk::<F, GRAD>(
+                    F::zero(),
+                    narrow_rows::Rows::Block {
+                        data: &x_all[start * p..(start + n) * p],
+                        n,
+                    },
+                    weight_t,
+                    bias[0],
+                    &y_all[start..start + n],
+                    &mut residual[..n],
+                    block_t,
+                    &mut block_b[0],
+                );
+                if GRAD {
+                    flush(grad_t, block_t);
+                    flush(grad_b, block_b);
+                }
+            }
+            return total;
+        }
         let mut index_buf = [0usize; CHUNK];
         let (mut total, mut block_sq, mut chunks) = (F::zero(), F::zero(), 0);
         for start in (0..count).step_by(CHUNK) {

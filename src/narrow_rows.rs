@@ -4,9 +4,10 @@
 //! With few columns (the 2 000 000 × 20 benchmark, say) the work per row is
 //! small, and the general loop spends more instructions finding rows,
 //! targets and loop bounds than multiplying. This kernel takes the rows
-//! four at a time: four dot products share each load of `w`, their partial
-//! sums are reduced together, and the gradient sums are loaded and stored
-//! once per four rows.
+//! several at a time (four `f64`, eight `f32`): their dot products share
+//! each load of `w`, their partial sums are reduced together into one
+//! vector of residuals, and the gradient sums are loaded and stored once
+//! per group of rows.
 //!
 //! For one chunk of rows `xᵢ` with targets `yᵢ`:
 //!
@@ -14,25 +15,30 @@
 //! rᵢ = xᵢᵀw + b − yᵢ,   sq ← sq + Σᵢ rᵢ²,   g ← g + Σᵢ rᵢxᵢ,   g_b ← g_b + Σᵢ rᵢ
 //! ```
 //!
-//! Every number is defined by [`chunk_portable`]: each dot product is
-//! summed in `L` partial sums (`L` the values in 32 bytes: 4 `f64`, 8
-//! `f32`) added pairwise, `sq` in row order, `g` four rows per update as
-//! `(r₀x₀ + r₁x₁) + (r₂x₂ + r₃x₃)`. On CPUs with AVX2 and FMA the `f64`
-//! and `f32` kernels add each product by a fused multiply-add (`g` then
-//! takes the four rows one after the other, `g + r₀x₀ + r₁x₁ + r₂x₂ +
-//! r₃x₃`); the definition with `FUSED` does the same with `mul_add`, and
-//! the kernels give its numbers bit for bit — NaN aside: which NaN an
+//! Every number is defined by [`chunk_portable`], with `L` the values in
+//! 32 bytes (4 `f64`, 8 `f32`): each dot product is summed in `L` partial
+//! sums added pairwise; `Σᵢ rᵢ²` and `Σᵢ rᵢ` are summed in `L` lanes too,
+//! row `i` in lane `i mod L`, and the lanes added pairwise at the end of
+//! the chunk; `g` takes four rows per update as `(r₀x₀ + r₁x₁) + (r₂x₂ +
+//! r₃x₃)`. On CPUs with AVX2 and FMA the `f64` and `f32` kernels add each
+//! product by a fused multiply-add (`g` then takes the rows one after the
+//! other, `g + r₀x₀ + r₁x₁ + …`, and each square is fused into its lane);
+//! the definition with `FUSED` does the same with `mul_add`, and the
+//! kernels give its numbers bit for bit — NaN aside: which NaN an
 //! operation on two of them gives (its sign and payload) is not
 //! specified, and may differ. Other CPUs run the unfused definition, so
 //! epochs agree across CPUs to rounding, not to the bit (as `XᵀX` does).
-//! The fused kernels took a 2 000 000 × 20 epoch from 34.3 to 30.9 ms in
-//! f64 and 21.3 to 19.3 ms in f32 (fewer instructions per row: the pass
-//! was not yet at the memory's speed).
+//!
+//! Measured on 2 000 000 × 20 (one epoch, median of paired runs): the
+//! fused kernels took it from 34.3 to 30.9 ms in `f64` and 21.3 to 19.3 ms
+//! in `f32`; eight `f32` rows at a time, the last `p mod L` values by a
+//! masked load and the squares and residual sums in vector lanes took the
+//! instructions of an `f32` epoch from 56 to 31 per row.
 
 use std::any::TypeId;
 
 use crate::Float;
-use crate::solver::linalg::{dot_lanes, dot_lanes_by};
+use crate::solver::linalg::{dot_lanes, dot_lanes_by, pairwise_sum};
 
 /// Rows shorter than this take this kernel (longer ones spend their time
 /// in the arithmetic, which the general loop does well).
@@ -168,13 +174,6 @@ pub(crate) fn chunk<F: Float, const GRAD: bool>(
     }
 }
 
-/// A row's `xᵀw` as [`dot_lanes`] sums it, each product added by a
-/// fused multiply-add with `FUSED` (the forward pass of the FMA kernels).
-#[inline(always)]
-fn row_dot<F: Float, const L: usize, const FUSED: bool>(x: &[F], w: &[F]) -> F {
-    dot_lanes_by::<F, L, FUSED>(x, w)
-}
-
 /// `xᵀw` (over the shorter of the two) for a row shorter than
 /// [`MAX_LEN`], summed as [`chunk`] sums it: 32 bytes of partial sums
 /// (4 `f64`, 8 `f32`), added pairwise.
@@ -190,10 +189,17 @@ pub(crate) fn dot<F: Float>(x: &[F], w: &[F]) -> F {
 /// [`chunk`] on any CPU: the definition of its numbers — with `FUSED`,
 /// of the FMA kernels', each product added by a fused multiply-add at the
 /// same places (without FMA this is slow: a test reference only).
+///
+/// The squares and the residuals are summed in `L` lanes, row `i` into
+/// lane `i mod L` (with `FUSED`, `rᵢ²` added by a fused multiply-add),
+/// and the lanes added by [`pairwise_sum`] at the end of the chunk. With
+/// `FUSED`, `g` takes the rows one after the other; without, four at a
+/// time, `g + ((r₀x₀ + r₁x₁) + (r₂x₂ + r₃x₃))`, the rows left over one
+/// after the other.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn chunk_portable<F: Float, const L: usize, const GRAD: bool, const FUSED: bool>(
-    mut sq: F,
+    sq: F,
     rows: Rows<'_, F>,
     w: &[F],
     bias: F,
@@ -203,32 +209,58 @@ fn chunk_portable<F: Float, const L: usize, const GRAD: bool, const FUSED: bool>
     g_bias: &mut F,
 ) -> F {
     let (p, n) = (w.len(), rows.count());
-    for (i, (&target, r)) in targets.iter().zip(residual.iter_mut()).enumerate() {
-        *r = row_dot::<F, L, FUSED>(rows.row(i, p), w) + bias - target;
-        sq += *r * *r;
+    let mut lanes = Lanes::<F, L>::new();
+    let groups = if FUSED { 0 } else { n - n % 4 };
+    for i in 0..groups {
+        residual[i] = lanes.row::<FUSED>(i, rows.row(i, p), w, bias, targets[i]);
     }
     if GRAD {
-        let groups = n - n % 4;
         for c in (0..groups).step_by(4) {
             let x = [c, c + 1, c + 2, c + 3].map(|i| rows.row(i, p));
             let r = &residual[c..c + 4];
             for (j, g) in g.iter_mut().enumerate() {
-                if FUSED {
-                    // g + r₀x₀ + r₁x₁ + r₂x₂ + r₃x₃, one rounding per row.
-                    for q in 0..4 {
-                        *g = r[q].mul_add(x[q][j], *g);
-                    }
-                } else {
-                    *g += (r[0] * x[0][j] + r[1] * x[1][j]) + (r[2] * x[2][j] + r[3] * x[3][j]);
-                }
+                *g += (r[0] * x[0][j] + r[1] * x[1][j]) + (r[2] * x[2][j] + r[3] * x[3][j]);
             }
         }
-        for (i, &r) in (groups..).zip(&residual[groups..]) {
-            add_row::<F, FUSED>(g, r, rows.row(i, p));
-        }
-        *g_bias += residual.iter().fold(F::zero(), |s, &r| s + r);
     }
-    sq
+    finish::<F, L, GRAD, FUSED>(
+        sq, lanes, rows, w, bias, targets, residual, g, g_bias, groups,
+    )
+}
+
+/// The per-lane sums of a chunk: `Σ rᵢ²` and `Σ rᵢ` over its rows `i ≡ q
+/// (mod L)` in lane `q`.
+#[derive(Debug, Clone, Copy)]
+struct Lanes<F, const L: usize> {
+    /// `Σ rᵢ²` by lane.
+    squares: [F; L],
+    /// `Σ rᵢ` by lane.
+    residuals: [F; L],
+}
+
+impl<F: Float, const L: usize> Lanes<F, L> {
+    /// All lanes zero.
+    fn new() -> Self {
+        Self {
+            squares: [F::zero(); L],
+            residuals: [F::zero(); L],
+        }
+    }
+
+    /// Row `i`: returns `rᵢ = xᵀw + bias − target` and adds it to lane `i
+    /// mod L` (its square fused with `FUSED`).
+    #[inline(always)]
+    fn row<const FUSED: bool>(&mut self, i: usize, x: &[F], w: &[F], bias: F, target: F) -> F {
+        let r = dot_lanes_by::<F, L, FUSED>(x, w) + bias - target;
+        let q = i % L;
+        self.squares[q] = if FUSED {
+            r.mul_add(r, self.squares[q])
+        } else {
+            self.squares[q] + r * r
+        };
+        self.residuals[q] += r;
+        r
+    }
 }
 
 /// `g += r·x`, fused or not.
@@ -243,14 +275,15 @@ fn add_row<F: Float, const FUSED: bool>(g: &mut [F], r: F, x: &[F]) {
     }
 }
 
-/// The end of a chunk after its first `c` rows, in groups of four, are
-/// done (fewer than four are left): those rows one at a time, as
-/// [`chunk_portable`] takes them, then `g_bias += Σᵢ rᵢ` over the whole
-/// chunk. Returns `sq` with the rows' squares added.
+/// The end of a chunk after its first `c` rows are done and summed in
+/// `lanes` (and, when `GRAD`, in `g`): the other rows one at a time, as
+/// [`chunk_portable`] takes them, then `g_bias += Σᵢ rᵢ` and `sq + Σᵢ rᵢ²`
+/// over the whole chunk, lanes added pairwise.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn finish<F: Float, const L: usize, const GRAD: bool, const FUSED: bool>(
-    mut sq: F,
+    sq: F,
+    mut lanes: Lanes<F, L>,
     rows: Rows<'_, F>,
     w: &[F],
     bias: F,
@@ -262,31 +295,38 @@ fn finish<F: Float, const L: usize, const GRAD: bool, const FUSED: bool>(
 ) -> F {
     let p = w.len();
     for (i, (&target, r)) in (c..).zip(targets[c..].iter().zip(&mut residual[c..])) {
-        *r = row_dot::<F, L, FUSED>(rows.row(i, p), w) + bias - target;
-        sq += *r * *r;
+        *r = lanes.row::<FUSED>(i, rows.row(i, p), w, bias, target);
     }
     if GRAD {
         for (i, &r) in (c..).zip(&residual[c..]) {
             add_row::<F, FUSED>(g, r, rows.row(i, p));
         }
-        *g_bias += residual.iter().fold(F::zero(), |s, &r| s + r);
+        *g_bias += pairwise_sum(lanes.residuals);
     }
-    sq
+    sq + pairwise_sum(lanes.squares)
 }
 
-/// The AVX2 kernels of [`chunk`] for `f64` (4 lanes) and `f32` (8 lanes).
+/// The AVX2 kernels of [`chunk`] for `f64` (4 lanes, four rows at a time)
+/// and `f32` (8 lanes, eight rows at a time).
+///
+/// A row's last `p mod L` values are read by a masked load (zeros past
+/// the row's end), and so are those of `w` (once) and `g` (whose last
+/// sums stay in a register until a masked store at the end), so every row
+/// is whole vectors. The padding adds `0·0 = +0` to a lane of the dot
+/// product, which changes nothing: a lane starts at `+0` and so is never
+/// `−0`. The padded lanes of `g` are never written.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::Rows;
+    use super::{Lanes, Rows};
 
     /// [`chunk`](super::chunk) for `f64`.
     ///
     /// # Safety
     ///
-    /// The CPU has AVX2 and FMA; every row has `w.len()` values, and so has `g`
-    /// when `GRAD`; `targets` and `residual` have one value per row.
+    /// The CPU has AVX2 and FMA; every row has `w.len()` values, and so has
+    /// `g` when `GRAD`; `targets` and `residual` have one value per row.
     #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn chunk_f64<const GRAD: bool>(
@@ -303,9 +343,8 @@ mod avx2 {
         // SAFETY: the caller's promises; row i < rows.count() of a block
         // starts at data[i·p], inside data (its length is n·p).
         unsafe {
-            match rows {
+            let c = match rows {
                 Rows::Block { data, .. } => f64_rows::<GRAD, _>(
-                    sq,
                     rows,
                     |i| data.as_ptr().add(i * p),
                     w,
@@ -313,10 +352,8 @@ mod avx2 {
                     targets,
                     residual,
                     g,
-                    g_bias,
                 ),
                 Rows::Listed(list) => f64_rows::<GRAD, _>(
-                    sq,
                     rows,
                     |i| list.get_unchecked(i).as_ptr(),
                     w,
@@ -324,23 +361,26 @@ mod avx2 {
                     targets,
                     residual,
                     g,
-                    g_bias,
                 ),
-            }
+            };
+            let (lanes, c) = c;
+            super::finish::<f64, 4, GRAD, true>(
+                sq, lanes, rows, w, bias, targets, residual, g, g_bias, c,
+            )
         }
     }
 
-    /// [`chunk_f64`] with row `i` starting at `row_ptr(i)`.
+    /// The rows of [`chunk_f64`] four at a time, row `i` starting at
+    /// `row_ptr(i)`: returns their lane sums and how many rows were done
+    /// (the rest are fewer than four).
     ///
     /// # Safety
     ///
     /// As for [`chunk_f64`], and `row_ptr(i)` points to row `i`'s `w.len()`
     /// values for every `i < rows.count()`.
-    #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2,fma")]
     #[inline]
     unsafe fn f64_rows<const GRAD: bool, R: Fn(usize) -> *const f64>(
-        mut sq: f64,
         rows: Rows<'_, f64>,
         row_ptr: R,
         w: &[f64],
@@ -348,37 +388,44 @@ mod avx2 {
         targets: &[f64],
         residual: &mut [f64],
         g: &mut [f64],
-        g_bias: &mut f64,
-    ) -> f64 {
+    ) -> (Lanes<f64, 4>, usize) {
         let p = w.len();
-        let full = p - p % 4;
+        let (full, tail) = (p / 4, p % 4);
         let n = rows.count();
         let groups = n - n % 4;
-        let mut c = 0;
-        while c < groups {
-            let x = [c, c + 1, c + 2, c + 3].map(&row_ptr);
-            // SAFETY: every offset below is under p, the length of w, of
-            // each row and of g; c + 3 < n, the length of targets and
-            // residual.
-            unsafe {
+        // SAFETY: every vector read or written below is inside a row, `w`,
+        // `g` or `targets` / `residual` (c + 3 < n); the masked loads and
+        // the store touch the last `p mod 4` values only.
+        unsafe {
+            let mask = _mm256_cmpgt_epi64(
+                _mm256_set1_epi64x(tail as i64),
+                _mm256_setr_epi64x(0, 1, 2, 3),
+            );
+            // The last p mod 4 values of w and of g (zeros past them); the
+            // latter's sums are kept here and stored at the end.
+            let w_tail = _mm256_maskload_pd(w.as_ptr().add(4 * full), mask);
+            let mut g_tail = if GRAD {
+                _mm256_maskload_pd(g.as_ptr().add(4 * full), mask)
+            } else {
+                _mm256_setzero_pd()
+            };
+            let (mut squares, mut sums) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+            let bias = _mm256_set1_pd(bias);
+            let mut c = 0;
+            while c < groups {
+                let x = [c, c + 1, c + 2, c + 3].map(&row_ptr);
                 // Four dot products, lane i summing the values i mod 4.
                 let mut acc = [_mm256_setzero_pd(); 4];
-                let mut j = 0;
-                while j < full {
-                    let wv = _mm256_loadu_pd(w.as_ptr().add(j));
+                for v in 0..full {
+                    let wv = _mm256_loadu_pd(w.as_ptr().add(4 * v));
                     for (a, &x) in acc.iter_mut().zip(&x) {
-                        *a = _mm256_fmadd_pd(_mm256_loadu_pd(x.add(j)), wv, *a);
+                        *a = _mm256_fmadd_pd(_mm256_loadu_pd(x.add(4 * v)), wv, *a);
                     }
-                    j += 4;
                 }
-                if full < p {
+                if tail > 0 {
+                    let wv = w_tail;
                     for (a, &x) in acc.iter_mut().zip(&x) {
-                        let mut lanes = [0.0; 4];
-                        _mm256_storeu_pd(lanes.as_mut_ptr(), *a);
-                        for (i, lane) in lanes.iter_mut().enumerate().take(p - full) {
-                            *lane = (*x.add(full + i)).mul_add(*w.get_unchecked(full + i), *lane);
-                        }
-                        *a = _mm256_loadu_pd(lanes.as_ptr());
+                        *a = _mm256_fmadd_pd(_mm256_maskload_pd(x.add(4 * full), mask), wv, *a);
                     }
                 }
                 // Pairwise: (a₀ + a₂) + (a₁ + a₃) for the four rows at once.
@@ -386,44 +433,45 @@ mod avx2 {
                 let high01 = _mm256_permute2f128_pd::<0x31>(acc[0], acc[1]);
                 let low23 = _mm256_permute2f128_pd::<0x20>(acc[2], acc[3]);
                 let high23 = _mm256_permute2f128_pd::<0x31>(acc[2], acc[3]);
-                let sums =
+                let sums4 =
                     _mm256_hadd_pd(_mm256_add_pd(low01, high01), _mm256_add_pd(low23, high23));
                 // hadd leaves rows 0, 2, 1, 3.
-                let dots = _mm256_permute4x64_pd::<0b11_01_10_00>(sums);
+                let dots = _mm256_permute4x64_pd::<0b11_01_10_00>(sums4);
                 let r = _mm256_sub_pd(
-                    _mm256_add_pd(dots, _mm256_set1_pd(bias)),
+                    _mm256_add_pd(dots, bias),
                     _mm256_loadu_pd(targets.as_ptr().add(c)),
                 );
                 _mm256_storeu_pd(residual.as_mut_ptr().add(c), r);
-                let mut squares = [0.0; 4];
-                _mm256_storeu_pd(squares.as_mut_ptr(), _mm256_mul_pd(r, r));
-                for s in squares {
-                    sq += s;
-                }
+                squares = _mm256_fmadd_pd(r, r, squares);
+                sums = _mm256_add_pd(sums, r);
                 if GRAD {
                     let rs = residual.as_ptr().add(c);
-                    let rv = [0, 1, 2, 3].map(|q| _mm256_set1_pd(*rs.add(q)));
-                    let mut j = 0;
-                    while j < full {
-                        let gp = g.as_mut_ptr().add(j);
+                    let rv = [0, 1, 2, 3].map(|q| _mm256_broadcast_sd(&*rs.add(q)));
+                    for v in 0..full {
+                        let gp = g.as_mut_ptr().add(4 * v);
                         let mut sum = _mm256_loadu_pd(gp);
-                        for (q, &r) in rv.iter().enumerate() {
-                            sum = _mm256_fmadd_pd(r, _mm256_loadu_pd(x[q].add(j)), sum);
+                        for (&r, &x) in rv.iter().zip(&x) {
+                            sum = _mm256_fmadd_pd(r, _mm256_loadu_pd(x.add(4 * v)), sum);
                         }
                         _mm256_storeu_pd(gp, sum);
-                        j += 4;
                     }
-                    for j in full..p {
-                        let g = g.get_unchecked_mut(j);
-                        for (q, &x) in x.iter().enumerate() {
-                            *g = (*rs.add(q)).mul_add(*x.add(j), *g);
+                    if tail > 0 {
+                        for (&r, &x) in rv.iter().zip(&x) {
+                            let x = _mm256_maskload_pd(x.add(4 * full), mask);
+                            g_tail = _mm256_fmadd_pd(r, x, g_tail);
                         }
                     }
                 }
+                c += 4;
             }
-            c += 4;
+            if GRAD && tail > 0 {
+                _mm256_maskstore_pd(g.as_mut_ptr().add(4 * full), mask, g_tail);
+            }
+            let mut lanes = Lanes::new();
+            _mm256_storeu_pd(lanes.squares.as_mut_ptr(), squares);
+            _mm256_storeu_pd(lanes.residuals.as_mut_ptr(), sums);
+            (lanes, c)
         }
-        super::finish::<f64, 4, GRAD, true>(sq, rows, w, bias, targets, residual, g, g_bias, c)
     }
 
     /// [`chunk`](super::chunk) for `f32`.
@@ -444,12 +492,10 @@ mod avx2 {
         g_bias: &mut f32,
     ) -> f32 {
         let p = w.len();
-        // SAFETY: the caller's promises; row i < rows.count() of a block
-        // starts at data[i·p], inside data (its length is n·p).
+        // SAFETY: as in chunk_f64.
         unsafe {
-            match rows {
+            let c = match rows {
                 Rows::Block { data, .. } => f32_rows::<GRAD, _>(
-                    sq,
                     rows,
                     |i| data.as_ptr().add(i * p),
                     w,
@@ -457,10 +503,8 @@ mod avx2 {
                     targets,
                     residual,
                     g,
-                    g_bias,
                 ),
                 Rows::Listed(list) => f32_rows::<GRAD, _>(
-                    sq,
                     rows,
                     |i| list.get_unchecked(i).as_ptr(),
                     w,
@@ -468,23 +512,24 @@ mod avx2 {
                     targets,
                     residual,
                     g,
-                    g_bias,
                 ),
-            }
+            };
+            let (lanes, c) = c;
+            super::finish::<f32, 8, GRAD, true>(
+                sq, lanes, rows, w, bias, targets, residual, g, g_bias, c,
+            )
         }
     }
 
-    /// [`chunk_f32`] with row `i` starting at `row_ptr(i)`.
+    /// The rows of [`chunk_f32`] eight at a time, as [`f64_rows`] takes
+    /// them four at a time.
     ///
     /// # Safety
     ///
-    /// As for [`chunk_f32`], and `row_ptr(i)` points to row `i`'s `w.len()`
-    /// values for every `i < rows.count()`.
-    #[allow(clippy::too_many_arguments)]
+    /// As for [`f64_rows`].
     #[target_feature(enable = "avx2,fma")]
     #[inline]
     unsafe fn f32_rows<const GRAD: bool, R: Fn(usize) -> *const f32>(
-        mut sq: f32,
         rows: Rows<'_, f32>,
         row_ptr: R,
         w: &[f32],
@@ -492,104 +537,99 @@ mod avx2 {
         targets: &[f32],
         residual: &mut [f32],
         g: &mut [f32],
-        g_bias: &mut f32,
-    ) -> f32 {
+    ) -> (Lanes<f32, 8>, usize) {
         let p = w.len();
-        let full = p - p % 8;
+        let (full, tail) = (p / 8, p % 8);
         let n = rows.count();
-        let groups = n - n % 4;
-        let mut c = 0;
-        while c < groups {
-            let x = [c, c + 1, c + 2, c + 3].map(&row_ptr);
-            // SAFETY: as in chunk_f64.
-            unsafe {
-                let mut acc = [_mm256_setzero_ps(); 4];
-                let mut j = 0;
-                while j < full {
-                    let wv = _mm256_loadu_ps(w.as_ptr().add(j));
+        let groups = n - n % 8;
+        // SAFETY: as in f64_rows (c + 7 < n).
+        unsafe {
+            let mask = _mm256_cmpgt_epi32(
+                _mm256_set1_epi32(tail as i32),
+                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+            );
+            let w_tail = _mm256_maskload_ps(w.as_ptr().add(8 * full), mask);
+            let mut g_tail = if GRAD {
+                _mm256_maskload_ps(g.as_ptr().add(8 * full), mask)
+            } else {
+                _mm256_setzero_ps()
+            };
+            let (mut squares, mut sums) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+            let bias = _mm256_set1_ps(bias);
+            // Where `hadd` leaves the rows (0, 2, 4, 6 | 1, 3, 5, 7), for
+            // putting them back in order.
+            let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+            let mut c = 0;
+            while c < groups {
+                let x: [*const f32; 8] = std::array::from_fn(|q| row_ptr(c + q));
+                let mut acc = [_mm256_setzero_ps(); 8];
+                for v in 0..full {
+                    let wv = _mm256_loadu_ps(w.as_ptr().add(8 * v));
                     for (a, &x) in acc.iter_mut().zip(&x) {
-                        *a = _mm256_fmadd_ps(_mm256_loadu_ps(x.add(j)), wv, *a);
-                    }
-                    j += 8;
-                }
-                // The last p mod 8 values: four at once into the low lanes
-                // when there are four, the others one lane at a time.
-                let mut j = full;
-                if p - j >= 4 {
-                    let wv = _mm_loadu_ps(w.as_ptr().add(j));
-                    for (a, &x) in acc.iter_mut().zip(&x) {
-                        let low = _mm256_castps256_ps128(*a);
-                        let low = _mm_fmadd_ps(_mm_loadu_ps(x.add(j)), wv, low);
-                        *a = _mm256_insertf128_ps::<0>(*a, low);
-                    }
-                    j += 4;
-                }
-                if j < p {
-                    for (a, &x) in acc.iter_mut().zip(&x) {
-                        let mut lanes = [0.0; 8];
-                        _mm256_storeu_ps(lanes.as_mut_ptr(), *a);
-                        for (lane, i) in lanes[j - full..].iter_mut().zip(j..p) {
-                            *lane = (*x.add(i)).mul_add(*w.get_unchecked(i), *lane);
-                        }
-                        *a = _mm256_loadu_ps(lanes.as_ptr());
+                        *a = _mm256_fmadd_ps(_mm256_loadu_ps(x.add(8 * v)), wv, *a);
                     }
                 }
-                // Pairwise over 8 lanes: first aᵢ + aᵢ₊₄, then as for f64.
-                let half = acc
-                    .map(|a| _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps::<1>(a)));
-                let s01 = _mm_add_ps(
-                    _mm_movelh_ps(half[0], half[1]),
-                    _mm_movehl_ps(half[1], half[0]),
-                );
-                let s23 = _mm_add_ps(
-                    _mm_movelh_ps(half[2], half[3]),
-                    _mm_movehl_ps(half[3], half[2]),
-                );
-                let dots = _mm_hadd_ps(s01, s23);
-                let r = _mm_sub_ps(
-                    _mm_add_ps(dots, _mm_set1_ps(bias)),
-                    _mm_loadu_ps(targets.as_ptr().add(c)),
-                );
-                _mm_storeu_ps(residual.as_mut_ptr().add(c), r);
-                let mut squares = [0.0; 4];
-                _mm_storeu_ps(squares.as_mut_ptr(), _mm_mul_ps(r, r));
-                for s in squares {
-                    sq += s;
+                if tail > 0 {
+                    let wv = w_tail;
+                    for (a, &x) in acc.iter_mut().zip(&x) {
+                        *a = _mm256_fmadd_ps(_mm256_maskload_ps(x.add(8 * full), mask), wv, *a);
+                    }
                 }
+                // Pairwise over each row's 8 lanes, eight rows at once:
+                // hᵢ = aᵢ + aᵢ₊₄ (rows two to a register), then
+                // (h₀ + h₂) + (h₁ + h₃).
+                let half = |a: __m256, b: __m256| {
+                    _mm256_add_ps(
+                        _mm256_permute2f128_ps::<0x20>(a, b),
+                        _mm256_permute2f128_ps::<0x31>(a, b),
+                    )
+                };
+                let quarter = |a: __m256, b: __m256| {
+                    let (a, b) = (_mm256_castps_pd(a), _mm256_castps_pd(b));
+                    _mm256_add_ps(
+                        _mm256_castpd_ps(_mm256_unpacklo_pd(a, b)),
+                        _mm256_castpd_ps(_mm256_unpackhi_pd(a, b)),
+                    )
+                };
+                let (h01, h23) = (half(acc[0], acc[1]), half(acc[2], acc[3]));
+                let (h45, h67) = (half(acc[4], acc[5]), half(acc[6], acc[7]));
+                let dots = _mm256_hadd_ps(quarter(h01, h23), quarter(h45, h67));
+                let dots = _mm256_permutevar8x32_ps(dots, order);
+                let r = _mm256_sub_ps(
+                    _mm256_add_ps(dots, bias),
+                    _mm256_loadu_ps(targets.as_ptr().add(c)),
+                );
+                _mm256_storeu_ps(residual.as_mut_ptr().add(c), r);
+                squares = _mm256_fmadd_ps(r, r, squares);
+                sums = _mm256_add_ps(sums, r);
                 if GRAD {
                     let rs = residual.as_ptr().add(c);
-                    let rv = [0, 1, 2, 3].map(|q| _mm256_set1_ps(*rs.add(q)));
-                    let mut j = 0;
-                    while j < full {
-                        let gp = g.as_mut_ptr().add(j);
+                    let rv: [__m256; 8] = std::array::from_fn(|q| _mm256_broadcast_ss(&*rs.add(q)));
+                    for v in 0..full {
+                        let gp = g.as_mut_ptr().add(8 * v);
                         let mut sum = _mm256_loadu_ps(gp);
-                        for (q, &r) in rv.iter().enumerate() {
-                            sum = _mm256_fmadd_ps(r, _mm256_loadu_ps(x[q].add(j)), sum);
+                        for (&r, &x) in rv.iter().zip(&x) {
+                            sum = _mm256_fmadd_ps(r, _mm256_loadu_ps(x.add(8 * v)), sum);
                         }
                         _mm256_storeu_ps(gp, sum);
-                        j += 8;
                     }
-                    if p - j >= 4 {
-                        let gp = g.as_mut_ptr().add(j);
-                        let mut sum = _mm_loadu_ps(gp);
-                        for (q, &r) in rv.iter().enumerate() {
-                            let r = _mm256_castps256_ps128(r);
-                            sum = _mm_fmadd_ps(r, _mm_loadu_ps(x[q].add(j)), sum);
-                        }
-                        _mm_storeu_ps(gp, sum);
-                        j += 4;
-                    }
-                    for j in j..p {
-                        let g = g.get_unchecked_mut(j);
-                        for (q, &x) in x.iter().enumerate() {
-                            *g = (*rs.add(q)).mul_add(*x.add(j), *g);
+                    if tail > 0 {
+                        for (&r, &x) in rv.iter().zip(&x) {
+                            let x = _mm256_maskload_ps(x.add(8 * full), mask);
+                            g_tail = _mm256_fmadd_ps(r, x, g_tail);
                         }
                     }
                 }
+                c += 8;
             }
-            c += 4;
+            if GRAD && tail > 0 {
+                _mm256_maskstore_ps(g.as_mut_ptr().add(8 * full), mask, g_tail);
+            }
+            let mut lanes = Lanes::new();
+            _mm256_storeu_ps(lanes.squares.as_mut_ptr(), squares);
+            _mm256_storeu_ps(lanes.residuals.as_mut_ptr(), sums);
+            (lanes, c)
         }
-        super::finish::<f32, 8, GRAD, true>(sq, rows, w, bias, targets, residual, g, g_bias, c)
     }
 }
 
