@@ -328,30 +328,25 @@ def main():
                 row(name, "5-fold CV", f"l1_ratio={l1_ratio}, 1 thread", ours1_t, [("sklearn ElasticNetCV", cv_t, same)], note)
 
             if name in ("tall", "huge") and "epoch" in work:
-                # One epoch in steady state: a `train` call of 41 epochs minus
-                # one of 1 epoch, over 40. (A call of one epoch makes two
-                # passes over x: the loss and gradient at the start, and the
-                # loss after the step; each later epoch makes one.) The
-                # floor, streaming x once, is measured in the same rounds,
-                # alternating with the epochs, so that both see the same load.
-                reps = max(repeats, 5)
-                run = lambda task, a=0.1: run_ours(d, task, 1.0, a, reps, 1, TOL)[0]
-                rounds = {k: [] for k in ("e64_1", "e64", "e32_1", "e32", "floor", "floor32")}
-                for _ in range(1 if repeats == 1 else 3):
-                    e64_1, e32_1 = run("epoch"), run("epoch32")
-                    rounds["e64_1"].append(e64_1)
-                    rounds["e32_1"].append(e32_1)
-                    rounds["e64"].append((run("epoch41") - e64_1) / 40)
-                    rounds["e32"].append((run("epoch41_32") - e32_1) / 40)
-                    rounds["floor"].append(run("stream", 0.0))
-                    rounds["floor32"].append(run("stream32", 0.0))
-                e64_1, e64, e32_1, e32, floor, floor32 = (statistics.median(rounds[k]) for k in
-                                                          ("e64_1", "e64", "e32_1", "e32", "floor", "floor32"))
+                # One epoch in steady state against the floor, streaming x
+                # once, both measured by the runner in one process and one
+                # round (task epoch_floor: stream, a call of 1 epoch, a
+                # call of 41, stream again; epoch = (41 - 1)/40, floor = the
+                # two streams' mean): the floor of a shared machine drifts
+                # by 25% between processes. The first round is a warm-up.
+                reps = max(repeats, 5) + 1
+                rounds = {}
+                for task in ("epoch_floor", "epoch_floor32"):
+                    res = run_ours(d, task, 1.0, 0.1, reps, 1, TOL)[2]
+                    rounds[task] = {"epoch": res["times"][1:], "floor": res["floor"][1:], "ratio": res["ratio"][1:]}
+                med = lambda task, k: statistics.median(rounds[task][k])
+                span = lambda task: f"{min(rounds[task]['ratio']):.2f}-{max(rounds[task]['ratio']):.2f}"
+                e64, floor, r64 = med("epoch_floor", "epoch"), med("epoch_floor", "floor"), med("epoch_floor", "ratio")
+                e32, floor32, r32 = med("epoch_floor32", "epoch"), med("epoch_floor32", "floor"), med("epoch_floor32", "ratio")
                 table.append(f"| {name} | train epoch (steady state) | f64 | {e64 * 1e3:.1f} ms | stream x once: {floor * 1e3:.1f} ms | "
-                             f"{e64 / floor:.2f}x the floor | f32 epoch {e32 * 1e3:.1f} ms ({e64 / e32:.2f}x faster than f64; "
-                             f"f32 stream {floor32 * 1e3:.1f} ms, {floor / floor32:.2f}x faster than f64's, "
-                             f"so the f32 epoch is {e32 / floor32:.2f}x its floor); "
-                             f"a call of 1 epoch: f64 {e64_1 * 1e3:.1f} ms, f32 {e32_1 * 1e3:.1f} ms |")
+                             f"{r64:.2f}x the floor (rounds {span('epoch_floor')}) | f32 epoch {e32 * 1e3:.1f} ms "
+                             f"({e64 / e32:.2f}x faster than f64); f32 stream {floor32 * 1e3:.1f} ms, "
+                             f"so the f32 epoch is {r32:.2f}x its floor (rounds {span('epoch_floor32')}) |")
                 print(table[-1], flush=True)
 
     print()

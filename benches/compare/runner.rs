@@ -12,8 +12,12 @@
 //! `fit`, `fit_multi` (one fit of the k targets in `y_multi.f64`, m × k
 //! row-major), `path` (100 alphas), `cv` (5 folds over the 100-alpha path),
 //! `epoch` / `epoch32` (a `train` call of one full-batch epoch in f64 /
-//! f32), `epochN` / `epochN_32` (of N epochs) or `stream` / `stream32` (one
-//! pass summing `x` in f64 / f32, the memory-bandwidth floor of an epoch). THREADS is a thread count,
+//! f32), `epochN` / `epochN_32` (of N epochs), `stream` / `stream32` (one
+//! pass summing `x` in f64 / f32, the memory-bandwidth floor of an epoch)
+//! or `epoch_floor` / `epoch_floor32` (each repeat: stream, 1 epoch, 41
+//! epochs, stream; its time is the steady-state epoch, (41 − 1)/40, and
+//! the JSON line adds each round's `floor`, the mean of its two streams,
+//! and `ratio`, epoch / floor). THREADS is a thread count,
 //! or several separated by `/` (`1/2`): each repeat then runs once with
 //! each count, in alternating order, and the JSON line gives each count's
 //! times under `by_threads`. OUT receives the coefficients of the last run
@@ -92,6 +96,43 @@ fn stream_sum<T: Copy + Default + std::ops::Add<Output = T>>(values: &[T]) -> T 
     portable(values)
 }
 
+/// `epochs` epochs of `train` from zero weights, in f32 (`x32`, `y32`)
+/// when `single`, else in f64.
+#[allow(clippy::too_many_arguments)]
+fn run_epochs(
+    epochs: usize,
+    single: bool,
+    l1_ratio: f64,
+    alpha: f64,
+    x: &Array2<f64>,
+    y: &Array2<f64>,
+    x32: Option<&Array2<f32>>,
+    y32: &Array2<f32>,
+) -> elasticnet::Result<()> {
+    let p = x.ncols();
+    if single {
+        let x32 = x32.expect("x32 made for an f32 task");
+        let mut model = LinearModel::<f32>::zeros(p, 1);
+        let loss = ElasticLoss::<f32>::from_alpha(alpha as f32, l1_ratio as f32)?;
+        let config = TrainConfig {
+            epochs,
+            learning_rate: LearningRate::Constant(1e-3),
+            ..TrainConfig::default()
+        };
+        train(&mut model, &loss, x32.view(), y32.view(), &config)?;
+    } else {
+        let mut model = LinearModel::<f64>::zeros(p, 1);
+        let loss = ElasticLoss::from_alpha(alpha, l1_ratio)?;
+        let config = TrainConfig {
+            epochs,
+            learning_rate: LearningRate::Constant(1e-3),
+            ..TrainConfig::default()
+        };
+        train(&mut model, &loss, x.view(), y.view(), &config)?;
+    }
+    Ok(())
+}
+
 fn main() -> elasticnet::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     assert_eq!(
@@ -157,6 +198,14 @@ fn main() -> elasticnet::Result<()> {
     let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(repeats); pools.len()];
     let mut lines: Vec<String> = Vec::new();
     let mut extra = String::new();
+    // `epoch_floor`: a task's own measure of a round, and its floors and
+    // ratios so far.
+    let mut measured: Option<f64> = None;
+    let (mut round_floor, mut round_ratio) = (Vec::new(), Vec::new());
+    let list = |t: &[f64]| {
+        let v: Vec<String> = t.iter().map(|t| format!("{t:e}")).collect();
+        format!("[{}]", v.join(", "))
+    };
     let n_pools = pools.len();
     let order = (0..repeats)
         .flat_map(|r| (0..n_pools).map(move |i| if r % 2 == 0 { i } else { n_pools - 1 - i }));
@@ -244,6 +293,45 @@ fn main() -> elasticnet::Result<()> {
                 ));
                 extra = format!("\"alpha_min\": {:e}", cv.alpha_min);
             }
+            "epoch_floor" | "epoch_floor32" => {
+                // One epoch in steady state against the floor, in this
+                // process and this round: stream x, a call of 1 epoch, a
+                // call of 41, stream x again; the epoch is (41 − 1)/40, the
+                // floor the mean of the two streams. (A shared machine's
+                // memory bandwidth drifts by 25% between processes; within
+                // one round both see the same.)
+                let single = task.ends_with("32");
+                let stream = || -> f64 {
+                    let start = Instant::now();
+                    let s = match &x32 {
+                        Some(x32) if single => {
+                            f64::from(stream_sum(x32.as_slice().expect("row-major x")))
+                        }
+                        _ => stream_sum(x.as_slice().expect("row-major x")),
+                    };
+                    std::hint::black_box(s);
+                    start.elapsed().as_secs_f64()
+                };
+                let epochs = |n: usize| -> elasticnet::Result<f64> {
+                    let start = Instant::now();
+                    run_epochs(n, single, l1_ratio, alpha, &x, &y, x32.as_ref(), &y32)?;
+                    Ok(start.elapsed().as_secs_f64())
+                };
+                let before = stream();
+                let one = epochs(1)?;
+                let many = epochs(41)?;
+                let after = stream();
+                let floor = (before + after) / 2.0;
+                let epoch = (many - one) / 40.0;
+                round_floor.push(floor);
+                round_ratio.push(epoch / floor);
+                measured = Some(epoch);
+                extra = format!(
+                    "\"floor\": {}, \"ratio\": {}",
+                    list(&round_floor),
+                    list(&round_ratio)
+                );
+            }
             task if task.starts_with("epoch") => {
                 // `epoch` / `epoch32`: one epoch of `train`; `epochN` /
                 // `epochN_32`: N epochs (the script takes the difference
@@ -259,26 +347,7 @@ fn main() -> elasticnet::Result<()> {
                 } else {
                     count.parse().expect("epochN: N a number")
                 };
-                if single {
-                    let x32 = x32.as_ref().expect("converted");
-                    let mut model = LinearModel::<f32>::zeros(p, 1);
-                    let loss = ElasticLoss::<f32>::from_alpha(alpha as f32, l1_ratio as f32)?;
-                    let config = TrainConfig {
-                        epochs,
-                        learning_rate: LearningRate::Constant(1e-3),
-                        ..TrainConfig::default()
-                    };
-                    train(&mut model, &loss, x32.view(), y32.view(), &config)?;
-                } else {
-                    let mut model = LinearModel::<f64>::zeros(p, 1);
-                    let loss = ElasticLoss::from_alpha(alpha, l1_ratio)?;
-                    let config = TrainConfig {
-                        epochs,
-                        learning_rate: LearningRate::Constant(1e-3),
-                        ..TrainConfig::default()
-                    };
-                    train(&mut model, &loss, x.view(), y.view(), &config)?;
-                }
+                run_epochs(epochs, single, l1_ratio, alpha, &x, &y, x32.as_ref(), &y32)?;
             }
             "stream" => {
                 let s: f64 = stream_sum(x.as_slice().expect("row-major x"));
@@ -291,16 +360,12 @@ fn main() -> elasticnet::Result<()> {
             }
             other => panic!("unknown task {other}"),
         }
-        times[which].push(start.elapsed().as_secs_f64());
+        times[which].push(measured.take().unwrap_or(start.elapsed().as_secs_f64()));
     }
     let mut file = std::fs::File::create(&out).expect("output file");
     for line in &lines {
         writeln!(file, "{line}").expect("write");
     }
-    let list = |t: &[f64]| {
-        let v: Vec<String> = t.iter().map(|t| format!("{t:e}")).collect();
-        format!("[{}]", v.join(", "))
-    };
     let by_threads: Vec<String> = thread_counts
         .iter()
         .zip(&times)
