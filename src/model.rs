@@ -262,11 +262,13 @@ const LANES: usize = 16;
 /// [`new`](Self::new). Rows with unit column stride (row-major `x`, or
 /// slices of it) are read in place; other layouts are copied into a buffer,
 /// a chunk of rows at a time. With one output and rows shorter than
-/// [`narrow_rows::MAX_LEN`], each chunk goes to the kernel for short rows
-/// (several rows per load of the weights, AVX2 where the CPU has it) — a
-/// run of consecutive rows of row-major `x` and `y` a whole block at a
-/// time, read in place — and a pass over consecutive rows asks for the
-/// rows [`PREFETCH_AHEAD`] bytes on to be fetched into the cache.
+/// [`narrow_rows::MAX_LEN`], each chunk goes to the row kernel (several
+/// rows per load of the weights, AVX2 and FMA where the CPU has them); a
+/// run of consecutive rows of row-major `x` and `y` goes to it
+/// [`KERNEL_BLOCK`] bytes at a time, read in place. A pass over
+/// consecutive rows, in such runs or when the rows are shorter than
+/// [`narrow_rows::SHORT_LEN`], asks for the rows [`PREFETCH_AHEAD`] bytes
+/// on to be fetched into the cache.
 #[derive(Debug, Clone)]
 pub(crate) struct FusedPass<F> {
     /// `p`.
@@ -444,14 +446,16 @@ impl<F: Float> FusedPass<F> {
         };
         assert!(in_bounds, "row index out of bounds");
         let count = listed.map_or(range.len(), <[usize]>::len);
-        // One output and short rows: the short-row kernel.
+        // One output and rows under MAX_LEN: the row kernel.
         let narrow = k == 1 && p < narrow_rows::MAX_LEN;
         if let (true, None, Some(x_all), Some(y_all)) = (narrow && p > 0, listed, x_all, y_all) {
             // A run of consecutive rows of row-major x and y: each block
-            // goes to the kernel whole, its rows read in place.
+            // goes to the kernel whole, its rows read in place, and the
+            // rows PREFETCH_AHEAD bytes on are asked for.
             let mut total = F::zero();
-            for start in (range.start..range.end).step_by(CHUNK * BLOCK_CHUNKS) {
-                let n = (CHUNK * BLOCK_CHUNKS).min(range.end - start);
+            let block_rows = (KERNEL_BLOCK / (p * size_of::<F>())).clamp(1, CHUNK * BLOCK_CHUNKS);
+            for start in (range.start..range.end).step_by(block_rows) {
+                let n = block_rows.min(range.end - start);
                 prefetch(x_all, start * p + PREFETCH_AHEAD / size_of::<F>(), n * p);
                 total += narrow_rows::chunk::<F, GRAD>(
                     F::zero(),
@@ -507,7 +511,7 @@ impl<F: Float> FusedPass<F> {
                             *row = values;
                         }
                     }
-                    if p < narrow_rows::MAX_LEN {
+                    if p < narrow_rows::SHORT_LEN {
                         // The rows PREFETCH_AHEAD bytes on, while the CPU
                         // works on these (short rows only: on long ones the
                         // hardware prefetcher keeps up, and the hints cost
@@ -665,6 +669,14 @@ enum Layout {
 /// it to 1.1×, and anything from 1 to 8 KiB did nearly as well.
 const PREFETCH_AHEAD: usize = 4096;
 
+/// Bytes of `x` per call of the row kernel in a pass over consecutive
+/// rows (at most `CHUNK·BLOCK_CHUNKS` rows, at least one): each call asks
+/// for its rows' bytes [`PREFETCH_AHEAD`] on, so this is how much is
+/// asked for at once. 16 KiB was best on the 100 000 × 100 benchmark in
+/// f32 (1.6× the stream floor, 1.8× with 32 KiB); f64 and the
+/// 2 000 000 × 20 benchmark were within noise from 16 to 64 KiB.
+const KERNEL_BLOCK: usize = 16 * 1024;
+
 /// Asks for `values[start..start + len]` (clipped to the slice) to be
 /// brought into the cache: one prefetch per 64-byte line. A hint with no
 /// effect on results; nothing where the target has no prefetch.
@@ -716,12 +728,11 @@ fn axpy4<F: Float>(g: &mut [F], r: [F; 4], x: [&[F]; 4]) {
 
 /// `Σⱼ aⱼbⱼ` for rows of equal length: [`LANES`] independent partial sums
 /// (which the compiler keeps in SIMD registers) for long rows; rows shorter
-/// than [`narrow_rows::MAX_LEN`] are summed as the kernel for short rows
-/// sums them (32 bytes of partial sums), so that both paths give the same
-/// numbers.
+/// than [`narrow_rows::SHORT_LEN`] in 32 bytes of partial sums, as
+/// [`narrow_rows::dot`] sums them.
 #[inline(always)]
 fn dot<F: Float>(a: &[F], b: &[F]) -> F {
-    if a.len() < narrow_rows::MAX_LEN {
+    if a.len() < narrow_rows::SHORT_LEN {
         narrow_rows::dot(a, b)
     } else {
         crate::solver::linalg::dot_lanes::<F, LANES>(a, b)
@@ -742,7 +753,7 @@ mod tests {
     /// the kernel for short rows (one output, 20 and 5 columns).
     #[test]
     fn fused_pass_is_forward_then_backward() {
-        for (p, k) in [(37, 3), (64, 1), (20, 1), (5, 1)] {
+        for (p, k) in [(37, 3), (64, 1), (20, 1), (5, 1), (100, 1), (1030, 1)] {
             fused_pass_matches(p, k);
         }
     }
