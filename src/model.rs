@@ -264,11 +264,11 @@ const LANES: usize = 16;
 /// a chunk of rows at a time. With one output and rows shorter than
 /// [`narrow_rows::MAX_LEN`], each chunk goes to the row kernel (several
 /// rows per load of the weights, AVX2 and FMA where the CPU has them); a
-/// run of consecutive rows of row-major `x` and `y` goes to it
-/// [`KERNEL_BLOCK`] bytes at a time, read in place. A pass over
-/// consecutive rows, in such runs or when the rows are shorter than
-/// [`narrow_rows::SHORT_LEN`], asks for the rows [`PREFETCH_AHEAD`] bytes
-/// on to be fetched into the cache.
+/// run of consecutive rows of row-major `x` and `y` goes to it a block of
+/// `CHUNK·BLOCK_CHUNKS` rows at a time, read in place, and the kernel asks
+/// for the rows [`PREFETCH_AHEAD`] bytes on to be fetched into the cache
+/// as it starts each group of rows. Other passes over consecutive rows
+/// shorter than [`narrow_rows::SHORT_LEN`] ask for them chunk by chunk.
 #[derive(Debug, Clone)]
 pub(crate) struct FusedPass<F> {
     /// `p`.
@@ -453,15 +453,14 @@ impl<F: Float> FusedPass<F> {
             // goes to the kernel whole, its rows read in place, and the
             // rows PREFETCH_AHEAD bytes on are asked for.
             let mut total = F::zero();
-            let block_rows = (KERNEL_BLOCK / (p * size_of::<F>())).clamp(1, CHUNK * BLOCK_CHUNKS);
-            for start in (range.start..range.end).step_by(block_rows) {
-                let n = block_rows.min(range.end - start);
-                prefetch(x_all, start * p + PREFETCH_AHEAD / size_of::<F>(), n * p);
+            for start in (range.start..range.end).step_by(CHUNK * BLOCK_CHUNKS) {
+                let n = (CHUNK * BLOCK_CHUNKS).min(range.end - start);
                 total += narrow_rows::chunk::<F, GRAD>(
                     F::zero(),
                     narrow_rows::Rows::Block {
                         data: &x_all[start * p..(start + n) * p],
                         n,
+                        ahead: PREFETCH_AHEAD,
                     },
                     weight_t,
                     bias[0],
@@ -560,7 +559,7 @@ impl<F: Float> FusedPass<F> {
                     }
                 }
                 let rows = match whole {
-                    Some(data) => narrow_rows::Rows::Block { data, n },
+                    Some(data) => narrow_rows::Rows::Block { data, n, ahead: 0 },
                     None => narrow_rows::Rows::Listed(chunk),
                 };
                 block_sq = narrow_rows::chunk::<F, GRAD>(
@@ -662,20 +661,19 @@ enum Layout {
     Copied,
 }
 
-/// How far ahead of the rows being read [`FusedPass::run`] asks for short
-/// rows to be fetched into the cache, in bytes. On the 2 000 000 × 20
+/// How far ahead of the rows being read [`FusedPass::run`] asks for rows
+/// to be fetched into the cache, in bytes. On the 2 000 000 × 20
 /// benchmark the hardware prefetcher alone left the pass at about 1.4× the
-/// time to stream `x`; 4 KiB ahead (about one chunk of 20 `f64`) brought
-/// it to 1.1×, and anything from 1 to 8 KiB did nearly as well.
+/// time to stream `x` (with ndarray's `sum` as the floor, 15–30% slower
+/// than today's); 4 KiB ahead (about one chunk of 20 `f64`) brought it to
+/// 1.1×, and anything from 1 to 8 KiB did nearly as well. Asked for by
+/// the row kernel a group of rows at a time (rather than a block of rows
+/// at once, which left the memory idle while the block was computed), the
+/// steady-state epoch went, against the stream floor measured in the same
+/// process, from 1.29× to 1.09× (f64) and 1.39× to 1.13× (f32) on
+/// 2 000 000 × 20, and from 1.19× to 1.08× and 1.73× to 1.33× on
+/// 100 000 × 100; 8 KiB was within noise of 4, 2 KiB slower.
 const PREFETCH_AHEAD: usize = 4096;
-
-/// Bytes of `x` per call of the row kernel in a pass over consecutive
-/// rows (at most `CHUNK·BLOCK_CHUNKS` rows, at least one): each call asks
-/// for its rows' bytes [`PREFETCH_AHEAD`] on, so this is how much is
-/// asked for at once. 16 KiB was best on the 100 000 × 100 benchmark in
-/// f32 (1.6× the stream floor, 1.8× with 32 KiB); f64 and the
-/// 2 000 000 × 20 benchmark were within noise from 16 to 64 KiB.
-const KERNEL_BLOCK: usize = 16 * 1024;
 
 /// Asks for `values[start..start + len]` (clipped to the slice) to be
 /// brought into the cache: one prefetch per 64-byte line. A hint with no

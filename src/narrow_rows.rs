@@ -36,7 +36,10 @@
 //! fused kernels took it from 34.3 to 30.9 ms in `f64` and 21.3 to 19.3 ms
 //! in `f32`; eight `f32` rows at a time, the last `p mod L` values by a
 //! masked load and the squares and residual sums in vector lanes took the
-//! instructions of an `f32` epoch from 56 to 31 per row.
+//! instructions of an `f32` epoch from 56 to 31 per row. A block of rows
+//! can ask the kernel to prefetch as it goes (see [`Rows::Block`]): each
+//! group's lines a few KiB ahead, so that memory keeps streaming while
+//! the group is computed.
 
 use std::any::TypeId;
 
@@ -60,8 +63,18 @@ pub(crate) const SHORT_LEN: usize = 64;
 pub(crate) enum Rows<'a, F> {
     /// `n` consecutive rows of a row-major block: row `i` is
     /// `data[i·p..(i + 1)·p]` (a full pass: no row to look up, and one
-    /// length to check for the whole chunk).
-    Block { data: &'a [F], n: usize },
+    /// length to check for the whole chunk). With `ahead > 0`, the AVX2
+    /// kernels ask, as they start each group of rows, for the bytes
+    /// `ahead` past the group's to be fetched into the cache (a hint: it
+    /// reads nothing, and may name memory past `data`).
+    Block {
+        /// The rows, one after the other.
+        data: &'a [F],
+        /// How many.
+        n: usize,
+        /// How far ahead to prefetch, in bytes (0: not at all).
+        ahead: usize,
+    },
     /// Rows anywhere.
     Listed(&'a [&'a [F]]),
 }
@@ -87,7 +100,7 @@ impl<'a, F> Rows<'a, F> {
     /// Whether every row has `p` values.
     fn all_of_len(self, p: usize) -> bool {
         match self {
-            Rows::Block { data, n } => n.checked_mul(p) == Some(data.len()),
+            Rows::Block { data, n, .. } => n.checked_mul(p) == Some(data.len()),
             Rows::Listed(rows) => rows.iter().all(|row| row.len() == p),
         }
     }
@@ -102,9 +115,10 @@ impl<'a, F> Rows<'a, F> {
         // SAFETY: T is F (the caller's promise): same layout, same lifetime.
         unsafe {
             match self {
-                Rows::Block { data, n } => Rows::Block {
+                Rows::Block { data, n, ahead } => Rows::Block {
                     data: std::slice::from_raw_parts(data.as_ptr().cast::<T>(), data.len()),
                     n,
+                    ahead,
                 },
                 Rows::Listed(rows) => Rows::Listed(std::slice::from_raw_parts(
                     rows.as_ptr().cast::<&[T]>(),
@@ -332,6 +346,25 @@ mod avx2 {
 
     use super::{Lanes, Rows};
 
+    /// Asks for the 64-byte lines from `start + ahead` (rounded down to a
+    /// line) up to `end + ahead` (rounded down, not included) to be
+    /// fetched into the L1 cache: for groups of consecutive rows, each
+    /// group's lines, shifted `ahead`, with none asked for twice.
+    #[inline(always)]
+    fn prefetch_lines<T>(start: *const T, end: *const T, ahead: usize) {
+        let line = |at: *const T| {
+            let at = at.cast::<u8>().wrapping_add(ahead);
+            at.wrapping_sub(at as usize % 64)
+        };
+        let (mut at, end) = (line(start), line(end));
+        while at < end {
+            // SAFETY: a prefetch is a hint: it reads nothing and cannot
+            // fault, whatever the address.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(at.cast()) };
+            at = at.wrapping_add(64);
+        }
+    }
+
     /// [`chunk`](super::chunk) for `f64`.
     ///
     /// # Safety
@@ -355,8 +388,9 @@ mod avx2 {
         // starts at data[i·p], inside data (its length is n·p).
         unsafe {
             let c = match rows {
-                Rows::Block { data, .. } => f64_rows::<GRAD, _>(
+                Rows::Block { data, ahead, .. } => f64_rows::<GRAD, _>(
                     rows,
+                    ahead,
                     |i| data.as_ptr().add(i * p),
                     w,
                     bias,
@@ -366,6 +400,7 @@ mod avx2 {
                 ),
                 Rows::Listed(list) => f64_rows::<GRAD, _>(
                     rows,
+                    0,
                     |i| list.get_unchecked(i).as_ptr(),
                     w,
                     bias,
@@ -382,17 +417,21 @@ mod avx2 {
     }
 
     /// The rows of [`chunk_f64`] four at a time, row `i` starting at
-    /// `row_ptr(i)`: returns their lane sums and how many rows were done
+    /// `row_ptr(i)`, each group's lines `ahead` bytes on prefetched when
+    /// `ahead > 0`: returns their lane sums and how many rows were done
     /// (the rest are fewer than four).
     ///
     /// # Safety
     ///
     /// As for [`chunk_f64`], and `row_ptr(i)` points to row `i`'s `w.len()`
-    /// values for every `i < rows.count()`.
+    /// values for every `i < rows.count()` (and, when `ahead > 0`, is a
+    /// pointer into or one past the rows for `i = rows.count()`).
+    #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2,fma")]
     #[inline]
     unsafe fn f64_rows<const GRAD: bool, R: Fn(usize) -> *const f64>(
         rows: Rows<'_, f64>,
+        ahead: usize,
         row_ptr: R,
         w: &[f64],
         bias: f64,
@@ -425,6 +464,9 @@ mod avx2 {
             let mut c = 0;
             while c < groups {
                 let x = [c, c + 1, c + 2, c + 3].map(&row_ptr);
+                if ahead > 0 {
+                    prefetch_lines(x[0], row_ptr(c + 4), ahead);
+                }
                 // Four dot products, lane i summing the values i mod 4.
                 let mut acc = [_mm256_setzero_pd(); 4];
                 for v in 0..full {
@@ -506,8 +548,9 @@ mod avx2 {
         // SAFETY: as in chunk_f64.
         unsafe {
             let c = match rows {
-                Rows::Block { data, .. } => f32_rows::<GRAD, _>(
+                Rows::Block { data, ahead, .. } => f32_rows::<GRAD, _>(
                     rows,
+                    ahead,
                     |i| data.as_ptr().add(i * p),
                     w,
                     bias,
@@ -517,6 +560,7 @@ mod avx2 {
                 ),
                 Rows::Listed(list) => f32_rows::<GRAD, _>(
                     rows,
+                    0,
                     |i| list.get_unchecked(i).as_ptr(),
                     w,
                     bias,
@@ -538,10 +582,12 @@ mod avx2 {
     /// # Safety
     ///
     /// As for [`f64_rows`].
+    #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2,fma")]
     #[inline]
     unsafe fn f32_rows<const GRAD: bool, R: Fn(usize) -> *const f32>(
         rows: Rows<'_, f32>,
+        ahead: usize,
         row_ptr: R,
         w: &[f32],
         bias: f32,
@@ -573,6 +619,9 @@ mod avx2 {
             let mut c = 0;
             while c < groups {
                 let x: [*const f32; 8] = std::array::from_fn(|q| row_ptr(c + q));
+                if ahead > 0 {
+                    prefetch_lines(x[0], row_ptr(c + 8), ahead);
+                }
                 let mut acc = [_mm256_setzero_ps(); 8];
                 for v in 0..full {
                     let wv = _mm256_loadu_ps(w.as_ptr().add(8 * v));
@@ -684,7 +733,7 @@ mod tests {
                 ),
                 1 => chunk::<F, GRAD>(sq0, listed, w, bias, targets, out.0, out.1, out.2),
                 _ => {
-                    let block = Rows::Block { data, n };
+                    let block = Rows::Block { data, n, ahead: 64 };
                     chunk::<F, GRAD>(sq0, block, w, bias, targets, out.0, out.1, out.2)
                 }
             };
