@@ -159,7 +159,7 @@ impl<F: Float> FoldSums<F> {
             return;
         }
         let p = self.gram.nrows();
-        if !add_upper_gram_fast(&self.bx, n, p, &mut self.gram) {
+        if !add_upper_gram_fast(&self.bx, n, p, &mut self.gram, &[]) {
             add_upper_gram(self.bx.slice(s![..n, ..p]), &mut self.gram, &self.blocks);
         }
         let b = self.bx.slice(s![..n, ..p]);

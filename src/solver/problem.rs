@@ -587,7 +587,11 @@ impl<F: Float> Centring<'_, F> {
                 buf.slice_mut(s![..last - first, ..n_features]),
                 dev.as_slice_mut().expect("contiguous"),
             );
-            if !add_upper_gram_fast(&buf, last - first, n_features, &mut gram) {
+            // The next chunk's rows, when contiguous, are fetched while
+            // this one is multiplied.
+            let next_rows = x.slice(s![last..(last + GRAM_CHUNK).min(end), ..]);
+            let next = next_rows.as_slice().unwrap_or(&[]);
+            if !add_upper_gram_fast(&buf, last - first, n_features, &mut gram, next) {
                 add_upper_gram(
                     buf.slice(s![..last - first, ..n_features]),
                     &mut gram,
