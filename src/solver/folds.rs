@@ -91,7 +91,8 @@ impl<F: Float> FoldSums<F> {
         }
     }
 
-    /// Adds row `(x, y)` with weight `w`.
+    /// Adds row `(x, y)` with weight `w` to the buffer (the caller flushes
+    /// it when `filled` reaches [`CHUNK`]).
     #[inline(always)]
     fn push(&mut self, x: ArrayView1<F>, y: ArrayView1<F>, w: F, cx: &Array1<F>, cy: &Array1<F>) {
         self.weight += w;
@@ -117,9 +118,6 @@ impl<F: Float> FoldSums<F> {
         if w == F::zero() {
             // Rows of weight 0 take no part in the constant-column test.
             self.filled += 1;
-            if self.filled == CHUNK {
-                self.flush();
-            }
             return;
         }
         let first = self.first.get_or_insert_with(|| x.to_owned());
@@ -147,19 +145,17 @@ impl<F: Float> FoldSums<F> {
             }
         }
         self.filled += 1;
-        if self.filled == CHUNK {
-            self.flush();
-        }
     }
 
-    /// Adds the buffered rows to the cross-products.
-    fn flush(&mut self) {
+    /// Adds the buffered rows to the cross-products; `next`, the rows of
+    /// `x` read next (possibly none), is prefetched meanwhile.
+    fn flush(&mut self, next: &[F]) {
         let n = self.filled;
         if n == 0 {
             return;
         }
         let p = self.gram.nrows();
-        if !add_upper_gram_fast(&self.bx, n, p, &mut self.gram, &[]) {
+        if !add_upper_gram_fast(&self.bx, n, p, &mut self.gram, next) {
             add_upper_gram(self.bx.slice(s![..n, ..p]), &mut self.gram, &self.blocks);
         }
         let b = self.bx.slice(s![..n, ..p]);
@@ -234,10 +230,18 @@ impl<F: Float> RowPass<'_, F> {
         let mut sums: Vec<FoldSums<F>> = (0..self.n_folds).map(|_| FoldSums::new(p, k)).collect();
         for i in start..end {
             let w = self.sample_weight.map_or(F::one(), |w| w[i]);
-            sums[self.fold_of[i]].push(self.x.row(i), self.y.row(i), w, cx, cy);
+            let fold = &mut sums[self.fold_of[i]];
+            fold.push(self.x.row(i), self.y.row(i), w, cx, cy);
+            if fold.filled == CHUNK {
+                // About the rows read until the next fold fills, fetched
+                // while this one's are multiplied.
+                let until = (i + 1 + CHUNK * self.n_folds).min(end);
+                let next = self.x.slice(s![i + 1..until, ..]);
+                fold.flush(next.as_slice().unwrap_or(&[]));
+            }
         }
         for fs in &mut sums {
-            fs.flush();
+            fs.flush(&[]);
             // The row buffers are done with: freed here, on the thread that
             // made them, their memory can serve its next block (fresh
             // memory costs page faults, which on a virtual machine made up
