@@ -288,7 +288,8 @@ pub(crate) struct FusedPass<F> {
     /// See `block_t`.
     block_b: Vec<F>,
     /// The residuals of the current chunk, `CHUNK × k` row-major (or of
-    /// a block of short rows: at least `CHUNK·BLOCK_CHUNKS` values).
+    /// a block of rows for the row kernel: at least `CHUNK·BLOCK_CHUNKS`
+    /// values).
     residual: Vec<F>,
     /// A copy of the rows of the current chunk when their columns are not
     /// contiguous, `CHUNK × p` row-major (empty otherwise).
@@ -747,8 +748,9 @@ mod tests {
     /// every subset of rows (all of them, a shuffled batch, a single row,
     /// a run of consecutive rows given as a list, counts that are not
     /// multiples of the chunk or of four), each layout of `x` and `y`, and
-    /// shapes that take the general loop (three outputs; 64 columns) and
-    /// the kernel for short rows (one output, 20 and 5 columns).
+    /// shapes that take the general loop (three outputs; one output and
+    /// 1 030 columns) and the row kernel (one output, 5, 20, 64 and 100
+    /// columns: short rows, and rows for which it is no longer short).
     #[test]
     fn fused_pass_is_forward_then_backward() {
         for (p, k) in [(37, 3), (64, 1), (20, 1), (5, 1), (100, 1), (1030, 1)] {

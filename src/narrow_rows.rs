@@ -6,11 +6,10 @@
 //! small, and the general loop spent more instructions finding rows,
 //! targets and loop bounds than multiplying; with a hundred (100 000 ×
 //! 100) it spent twice the multiplies and adds of fused ones. This kernel
-//! takes the rows
-//! several at a time (four `f64`, eight `f32`): their dot products share
-//! each load of `w`, their partial sums are reduced together into one
-//! vector of residuals, and the gradient sums are loaded and stored once
-//! per group of rows.
+//! takes the rows several at a time (four `f64`, eight `f32`): their dot
+//! products share each load of `w`, their partial sums are reduced
+//! together into one vector of residuals, and the gradient sums are
+//! loaded and stored once per group of rows.
 //!
 //! For one chunk of rows `xᵢ` with targets `yᵢ`:
 //!
