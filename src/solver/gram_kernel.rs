@@ -102,7 +102,8 @@ mod avx512 {
         assert!(b.len() >= rows * stride && stride.is_multiple_of(PANEL) && stride >= p);
         assert!(q.len() >= p * p);
         let base = b.as_ptr();
-        // The next line to prefetch, and a count of rows since the last.
+        // The next line to prefetch, and whether this row asks for it (a
+        // row in two does).
         let (mut line, mut tick) = (0, false);
         let mut i0 = 0;
         while i0 < p {
@@ -166,10 +167,18 @@ mod tests {
 
     /// The kernel's upper triangle equals the plain sum of products (when
     /// the CPU has AVX-512; otherwise it declines), for widths that are and
-    /// are not multiples of the tile sizes.
+    /// are not multiples of the tile sizes, with and without lines to
+    /// prefetch (a few, and more than the rows can ask for).
     #[test]
     fn fast_gram_matches_the_plain_sums() {
-        for &(rows, p) in &[(37usize, 5usize), (256, 16), (100, 33), (7, 100)] {
+        let ahead = vec![1.0f64; 4096];
+        let cases = [
+            (37usize, 5usize, 0),
+            (256, 16, 100),
+            (100, 33, 4096),
+            (7, 100, 40),
+        ];
+        for &(rows, p, next) in &cases {
             let stride = p.div_ceil(PANEL) * PANEL;
             let mut buf = Array2::<f64>::zeros((rows + 3, stride));
             for i in 0..rows + 3 {
@@ -178,7 +187,7 @@ mod tests {
                 }
             }
             let mut gram = Array2::<f64>::from_elem((p, p), 0.5);
-            let fast = add_upper_gram_fast(&buf, rows, p, &mut gram, &[]);
+            let fast = add_upper_gram_fast(&buf, rows, p, &mut gram, &ahead[..next]);
             #[cfg(target_arch = "x86_64")]
             let has = std::arch::is_x86_feature_detected!("avx512f");
             #[cfg(not(target_arch = "x86_64"))]
