@@ -386,7 +386,7 @@ mod avx2 {
         // SAFETY: the caller's promises; row i < rows.count() of a block
         // starts at data[i·p], inside data (its length is n·p).
         unsafe {
-            let c = match rows {
+            let (lanes, c) = match rows {
                 Rows::Block { data, ahead, .. } => f64_rows::<GRAD, _>(
                     rows,
                     ahead,
@@ -408,7 +408,6 @@ mod avx2 {
                     g,
                 ),
             };
-            let (lanes, c) = c;
             super::finish::<f64, 4, GRAD, true>(
                 sq, lanes, rows, w, bias, targets, residual, g, g_bias, c,
             )
@@ -546,7 +545,7 @@ mod avx2 {
         let p = w.len();
         // SAFETY: as in chunk_f64.
         unsafe {
-            let c = match rows {
+            let (lanes, c) = match rows {
                 Rows::Block { data, ahead, .. } => f32_rows::<GRAD, _>(
                     rows,
                     ahead,
@@ -568,7 +567,6 @@ mod avx2 {
                     g,
                 ),
             };
-            let (lanes, c) = c;
             super::finish::<f32, 8, GRAD, true>(
                 sq, lanes, rows, w, bias, targets, residual, g, g_bias, c,
             )

@@ -28,8 +28,8 @@ use std::io::Write;
 use std::time::Instant;
 
 use elasticnet::{
-    ElasticLoss, ElasticNet, ElasticNetCv, ElasticNetPath, LearningRate, LinearModel, TrainConfig,
-    train,
+    ElasticLoss, ElasticNet, ElasticNetCv, ElasticNetPath, Float, LearningRate, LinearModel,
+    TrainConfig, train,
 };
 use ndarray::{Array2, Axis};
 
@@ -109,28 +109,30 @@ fn run_epochs(
     x32: Option<&Array2<f32>>,
     y32: &Array2<f32>,
 ) -> elasticnet::Result<()> {
-    let p = x.ncols();
-    if single {
-        let x32 = x32.expect("x32 made for an f32 task");
-        let mut model = LinearModel::<f32>::zeros(p, 1);
-        let loss = ElasticLoss::<f32>::from_alpha(alpha as f32, l1_ratio as f32)?;
+    /// The call itself, in `F`.
+    fn epochs_in<F: Float>(
+        epochs: usize,
+        l1_ratio: f64,
+        alpha: f64,
+        x: &Array2<F>,
+        y: &Array2<F>,
+    ) -> elasticnet::Result<()> {
+        let mut model = LinearModel::<F>::zeros(x.ncols(), 1);
+        let loss = ElasticLoss::<F>::from_alpha(F::cast(alpha), F::cast(l1_ratio))?;
         let config = TrainConfig {
             epochs,
-            learning_rate: LearningRate::Constant(1e-3),
-            ..TrainConfig::default()
-        };
-        train(&mut model, &loss, x32.view(), y32.view(), &config)?;
-    } else {
-        let mut model = LinearModel::<f64>::zeros(p, 1);
-        let loss = ElasticLoss::from_alpha(alpha, l1_ratio)?;
-        let config = TrainConfig {
-            epochs,
-            learning_rate: LearningRate::Constant(1e-3),
+            learning_rate: LearningRate::Constant(F::cast(1e-3)),
             ..TrainConfig::default()
         };
         train(&mut model, &loss, x.view(), y.view(), &config)?;
+        Ok(())
     }
-    Ok(())
+    if single {
+        let x32 = x32.expect("x32 made for an f32 task");
+        epochs_in(epochs, l1_ratio, alpha, x32, y32)
+    } else {
+        epochs_in(epochs, l1_ratio, alpha, x, y)
+    }
 }
 
 fn main() -> elasticnet::Result<()> {
