@@ -2,6 +2,8 @@
 //! cross-validation, glmnet's `cv.glmnet` and scikit-learn's
 //! `ElasticNetCV`.
 
+use std::borrow::Cow;
+
 use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, Axis, Zip, s};
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
@@ -506,8 +508,9 @@ impl<F: Float> ElasticNetCv<F> {
         path
     }
 
-    /// Fold number (0-based, contiguous) of each row.
-    fn assign_folds(&self, n_samples: usize) -> Result<Vec<usize>> {
+    /// Fold number (0-based, contiguous) of each row: `fold_ids` itself
+    /// when its labels already are such numbers.
+    fn assign_folds(&self, n_samples: usize) -> Result<Cow<'_, [usize]>> {
         match &self.fold_ids {
             Some(ids) => {
                 if ids.len() != n_samples {
@@ -541,7 +544,7 @@ impl<F: Float> ElasticNetCv<F> {
                 for (position, &row) in order.iter().enumerate() {
                     fold_of[row] = position % self.folds;
                 }
-                Ok(fold_of)
+                Ok(Cow::Owned(fold_of))
             }
         }
     }
@@ -663,10 +666,11 @@ impl<F: Float> ElasticNetCv<F> {
 }
 
 /// The fold (`0..` the number of distinct labels, in the labels' order)
-/// of each row, given its label, and the number of folds. Labels below
-/// 2¹⁶ (fold numbers, in practice) go through a table, one lookup per row;
-/// larger ones through a sort and binary searches.
-fn fold_numbers(ids: &[usize]) -> (Vec<usize>, usize) {
+/// of each row, given its label, and the number of folds: the labels
+/// themselves when they are `0..n` with none missing (no copy). Labels
+/// below 2¹⁶ (fold numbers, in practice) go through a table, one lookup
+/// per row; larger ones through a sort and binary searches.
+fn fold_numbers(ids: &[usize]) -> (Cow<'_, [usize]>, usize) {
     const TABLE: usize = 1 << 16;
     let max = ids.iter().copied().max().unwrap_or(0);
     if max < TABLE {
@@ -680,7 +684,14 @@ fn fold_numbers(ids: &[usize]) -> (Vec<usize>, usize) {
             *f = n_folds;
             n_folds += present;
         }
-        (ids.iter().map(|&id| fold_of_label[id]).collect(), n_folds)
+        if n_folds == max + 1 {
+            // Every label from 0 to max is present: each is its own fold.
+            return (Cow::Borrowed(ids), n_folds);
+        }
+        (
+            Cow::Owned(ids.iter().map(|&id| fold_of_label[id]).collect()),
+            n_folds,
+        )
     } else {
         let mut labels = ids.to_vec();
         labels.sort_unstable();
@@ -689,7 +700,7 @@ fn fold_numbers(ids: &[usize]) -> (Vec<usize>, usize) {
             .iter()
             .map(|id| labels.binary_search(id).expect("label present"))
             .collect();
-        (fold_of, labels.len())
+        (Cow::Owned(fold_of), labels.len())
     }
 }
 
@@ -963,20 +974,33 @@ impl<F: Float> CvFit<F> {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::fold_numbers;
 
     /// Labels become fold numbers in the labels' order, through the table
-    /// (small labels) and through the sort (large ones) alike.
+    /// (small labels) and through the sort (large ones) alike; labels that
+    /// already are `0..n`, none missing, are used as they are.
     #[test]
     fn fold_numbers_rank_the_labels() {
-        assert_eq!(
-            fold_numbers(&[10, 3, 3, 7, 10, 0]),
-            (vec![3, 1, 1, 2, 3, 0], 4)
-        );
+        let numbers = |ids: &[usize]| {
+            let (fold_of, n) = fold_numbers(ids);
+            (fold_of.into_owned(), n)
+        };
+        assert_eq!(numbers(&[10, 3, 3, 7, 10, 0]), (vec![3, 1, 1, 2, 3, 0], 4));
         let big = 1 << 20;
-        assert_eq!(fold_numbers(&[big, 3, big + 5, 3]), (vec![1, 0, 2, 0], 3));
-        assert_eq!(fold_numbers(&[65_535, 2]), (vec![1, 0], 2));
-        assert_eq!(fold_numbers(&[65_536, 2]), (vec![1, 0], 2));
-        assert_eq!(fold_numbers(&[4, 4, 4]), (vec![0, 0, 0], 1));
+        assert_eq!(numbers(&[big, 3, big + 5, 3]), (vec![1, 0, 2, 0], 3));
+        assert_eq!(numbers(&[65_535, 2]), (vec![1, 0], 2));
+        assert_eq!(numbers(&[65_536, 2]), (vec![1, 0], 2));
+        assert_eq!(numbers(&[4, 4, 4]), (vec![0, 0, 0], 1));
+        // 0..n with none missing: borrowed, not copied.
+        let ids = [2, 0, 1, 1, 0, 2];
+        let (fold_of, n) = fold_numbers(&ids);
+        assert!(matches!(fold_of, Cow::Borrowed(_)));
+        assert_eq!((&*fold_of, n), (&ids[..], 3));
+        // One label missing (1): renumbered.
+        let (fold_of, n) = fold_numbers(&[2, 0, 2]);
+        assert!(matches!(fold_of, Cow::Owned(_)));
+        assert_eq!((&*fold_of, n), (&[1, 0, 1][..], 2));
     }
 }

@@ -1,6 +1,6 @@
 //! [`StandardScaler`] and the column moments that standardization uses.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
 
 use crate::{Error, Float, Result, check};
 
@@ -202,33 +202,54 @@ pub(crate) fn column_means<F: Float>(
     let m = F::from_usize_lossy(x.nrows().max(1));
     // Σ(x/m) rather than Σx/m, so that sums of huge values cannot overflow.
     let inv_m = F::one() / m;
-    let mut mean = match weights {
-        None => x.fold_axis(Axis(0), F::zero(), |&acc, &v| acc + v * inv_m),
-        Some(w) => {
-            let mut mean = Array1::<F>::zeros(x.ncols());
-            for (row, &wi) in x.rows().into_iter().zip(w) {
-                let c = wi * inv_m;
-                Zip::from(&mut mean)
-                    .and(&row)
-                    .for_each(|mu, &v| *mu += v * c);
-            }
-            mean
-        }
-    };
+    let row_factor = |i: usize| weights.map_or(F::one(), |w| w[i]) * inv_m;
+    let mut mean = Array1::<F>::zeros(x.ncols());
+    add_over_rows(x, &mut mean, |i, _, v| v * row_factor(i));
     let mut dev = Array1::<F>::zeros(x.ncols());
-    for (i, row) in x.rows().into_iter().enumerate() {
-        let c = weights.map_or(F::one(), |w| w[i]) * inv_m;
-        Zip::from(&mut dev)
-            .and(&row)
-            .and(&mean)
-            .for_each(|e, &v, &mu| *e += (v - mu) * c);
-    }
+    add_over_rows(x, &mut dev, |i, j, v| (v - mean[j]) * row_factor(i));
     mean += &dev;
     mean
 }
 
-/// The largest power of two at most `a` (1 for 0), as a divisor that makes
-/// `a` lie in `[1, 2)` without rounding.
+/// `sumⱼ += Σᵢ term(i, j, xᵢⱼ)` for every column `j`, each column's terms
+/// added in row order whatever the layout of `x` (so the sums are the
+/// same to the bit); contiguous rows or columns are read as slices.
+fn add_over_rows<F: Float>(
+    x: ArrayView2<F>,
+    sum: &mut Array1<F>,
+    term: impl Fn(usize, usize, F) -> F,
+) {
+    let p = x.ncols();
+    let sum = sum.as_slice_mut().expect("a new array is contiguous");
+    if p == 0 {
+        return;
+    }
+    if let Some(values) = x.as_slice() {
+        for (i, row) in values.chunks_exact(p).enumerate() {
+            for (j, (s, &v)) in sum.iter_mut().zip(row).enumerate() {
+                *s += term(i, j, v);
+            }
+        }
+    } else if let Some(values) = x.t().as_slice() {
+        // Column-major (a single column, say).
+        for (j, (s, column)) in sum
+            .iter_mut()
+            .zip(values.chunks_exact(x.nrows()))
+            .enumerate()
+        {
+            for (i, &v) in column.iter().enumerate() {
+                *s += term(i, j, v);
+            }
+        }
+    } else {
+        for (i, row) in x.rows().into_iter().enumerate() {
+            for (j, (s, &v)) in sum.iter_mut().zip(row).enumerate() {
+                *s += term(i, j, v);
+            }
+        }
+    }
+}
+
 fn power_of_two_below<F: Float>(a: F) -> F {
     if a <= F::zero() || !a.is_finite() {
         return F::one();
@@ -247,4 +268,67 @@ fn power_of_two_below<F: Float>(a: F) -> F {
         u *= two;
     }
     u
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array1, Array2, ShapeBuilder, s};
+
+    use super::column_means;
+
+    /// The corrected two-pass means, written out: `μ = Σᵢ cᵢxᵢⱼ`, then
+    /// `μ += Σᵢ cᵢ(xᵢⱼ − μ)`, with `cᵢ = ωᵢ/m`, each sum in row order.
+    fn by_definition(x: &Array2<f64>, weights: Option<&Array1<f64>>) -> Array1<f64> {
+        let (m, p) = x.dim();
+        let c = |i: usize| weights.map_or(1.0, |w| w[i]) * (1.0 / m as f64);
+        Array1::from_shape_fn(p, |j| {
+            let mut mean = 0.0;
+            for i in 0..m {
+                mean += x[[i, j]] * c(i);
+            }
+            let mut dev = 0.0;
+            for i in 0..m {
+                dev += (x[[i, j]] - mean) * c(i);
+            }
+            mean + dev
+        })
+    }
+
+    /// Row-major, column-major and strided layouts give the definition's
+    /// means to the bit, with and without weights; a constant column's
+    /// mean is its value.
+    #[test]
+    fn column_means_follow_the_definition_in_every_layout() {
+        let (m, p) = (37, 6);
+        // Values of varied sizes, so that the order of the sums shows in
+        // their last bits.
+        let mut x = Array2::from_shape_fn((m, p), |(i, j)| {
+            let v = ((i * 7919 + j * 104_729) % 1_009) as f64 / 7.0 - 60.0;
+            v * [1e-3, 1.0, 1e2, 0.1][(i + j) % 4] + (j as f64) * 1e3
+        });
+        x.column_mut(4).fill(0.1);
+        // Normalised to sum to m, as the callers' weights are.
+        let weights = Array1::from_shape_fn(m, |i| 0.5 + (i % 5) as f64 * 0.25);
+        let weights = &weights * (m as f64 / weights.sum());
+        let fortran = {
+            let mut f = Array2::zeros((m, p).f());
+            f.assign(&x);
+            f
+        };
+        let wide = Array2::from_shape_fn((m, 2 * p), |(i, j)| x[[i, j / 2]]);
+        let strided = wide.slice(s![.., ..;2]);
+        assert!(x.as_slice().is_some() && fortran.t().as_slice().is_some());
+        assert!(strided.as_slice().is_none() && strided.t().as_slice().is_none());
+        for w in [None, Some(&weights)] {
+            let want = by_definition(&x, w);
+            let wv = w.map(|w| w.view());
+            assert_eq!(column_means(x.view(), wv), want);
+            assert_eq!(column_means(fortran.view(), wv), want);
+            assert_eq!(column_means(strided, wv), want);
+            assert_eq!(want[4], 0.1);
+        }
+        // One column (a target y): a column-major slice.
+        let y = x.slice(s![.., 2..3]);
+        assert_eq!(column_means(y, None)[0], by_definition(&x, None)[2]);
+    }
 }

@@ -41,21 +41,10 @@ use crate::scale::column_means;
 /// Rows per fold gathered before one Gram update.
 const CHUNK: usize = 128;
 
-/// The sums of one fold, around the common shift.
+/// The sums of one fold over one block of rows, around the common shift.
 struct FoldSums<F> {
-    /// `Σ wᵢ(xᵢ − c)(xᵢ − c)ᵀ`.
-    gram: Array2<F>,
-    /// `Σ wᵢ(xᵢ − c)(yᵢ − c_y)ᵀ`.
-    xty: Array2<F>,
-    /// `Σ wᵢ(yᵢₗ − c_yₗ)²`.
-    yty: Array1<F>,
-    /// `Σ wᵢ(xᵢ − c)`.
-    sx: Array1<F>,
-    /// `Σ wᵢ(yᵢ − c_y)`.
-    sy: Array1<F>,
-    /// `Σ wᵢ`.
-    weight: F,
-    rows: usize,
+    /// The sums of the rows so far (`gram`'s upper triangle only).
+    sums: Totals<F>,
     /// The fold's first row, and `Σᵢ|xᵢⱼ − firstⱼ|` (0 exactly when column
     /// `j` is constant on the fold).
     first: Option<Array1<F>>,
@@ -73,13 +62,7 @@ struct FoldSums<F> {
 impl<F: Float> FoldSums<F> {
     fn new(p: usize, k: usize) -> Self {
         Self {
-            gram: Array2::zeros((p, p)),
-            xty: Array2::zeros((p, k)),
-            yty: Array1::zeros(k),
-            sx: Array1::zeros(p),
-            sy: Array1::zeros(k),
-            weight: F::zero(),
-            rows: 0,
+            sums: Totals::zeros(p, k),
             first: None,
             spread: Array1::zeros(p),
             max_abs: Array1::zeros(p),
@@ -95,8 +78,8 @@ impl<F: Float> FoldSums<F> {
     /// it when `filled` reaches [`CHUNK`]).
     #[inline(always)]
     fn push(&mut self, x: ArrayView1<F>, y: ArrayView1<F>, w: F, cx: &Array1<F>, cy: &Array1<F>) {
-        self.weight += w;
-        self.rows += 1;
+        self.sums.weight += w;
+        self.sums.rows += 1;
         let root = w.sqrt();
         let row = self.filled;
         push_row(
@@ -105,7 +88,7 @@ impl<F: Float> FoldSums<F> {
             w,
             root,
             self.bx.row_mut(row).into_slice().expect("standard layout"),
-            self.sx.as_slice_mut().expect("contiguous"),
+            self.sums.sx.as_slice_mut().expect("contiguous"),
         );
         push_row(
             y,
@@ -113,7 +96,7 @@ impl<F: Float> FoldSums<F> {
             w,
             root,
             self.by.row_mut(row).into_slice().expect("standard layout"),
-            self.sy.as_slice_mut().expect("contiguous"),
+            self.sums.sy.as_slice_mut().expect("contiguous"),
         );
         if w == F::zero() {
             // Rows of weight 0 take no part in the constant-column test.
@@ -154,14 +137,15 @@ impl<F: Float> FoldSums<F> {
         if n == 0 {
             return;
         }
-        let p = self.gram.nrows();
-        if !add_upper_gram_fast(&self.bx, n, p, &mut self.gram, next) {
-            add_upper_gram(self.bx.slice(s![..n, ..p]), &mut self.gram, &self.blocks);
+        let t = &mut self.sums;
+        let p = t.gram.nrows();
+        if !add_upper_gram_fast(&self.bx, n, p, &mut t.gram, next) {
+            add_upper_gram(self.bx.slice(s![..n, ..p]), &mut t.gram, &self.blocks);
         }
         let b = self.bx.slice(s![..n, ..p]);
         let c = self.by.slice(s![..n, ..]);
-        add_xty(b, c, &mut self.xty);
-        for (acc, col) in self.yty.iter_mut().zip(c.axis_iter(Axis(1))) {
+        add_xty(b, c, &mut t.xty);
+        for (acc, col) in t.yty.iter_mut().zip(c.axis_iter(Axis(1))) {
             *acc += col.dot(&col);
         }
         self.filled = 0;
@@ -366,9 +350,9 @@ pub(crate) fn training_problems<F: Float>(
             (Array1::<F>::zeros(p), Array1::<F>::zeros(p), F::zero());
         let mut max_abs = Array1::<F>::zeros(p);
         for fs in blocks.iter().flatten() {
-            sx += &fs.sx;
-            diag += &fs.gram.diag();
-            weight += fs.weight;
+            sx += &fs.sums.sx;
+            diag += &fs.sums.gram.diag();
+            weight += fs.sums.weight;
             Zip::from(&mut max_abs)
                 .and(&fs.max_abs)
                 .for_each(|a, &b| *a = a.max(b));
@@ -409,10 +393,22 @@ pub(crate) fn training_problems<F: Float>(
         .into_iter()
         .flat_map(|b| b.into_iter().enumerate())
         .collect();
+    // Each fold's sums over the blocks, then each training set's from
+    // those: a training set adds up K − 1 fold totals, not (K − 1)·blocks
+    // block sums.
+    let fold_total = |f: usize| Totals::of_fold(&sums, f, p, k);
+    #[cfg(feature = "rayon")]
+    let fold_totals: Vec<Totals<F>> = {
+        use rayon::prelude::*;
+        (0..n_folds).into_par_iter().map(fold_total).collect()
+    };
+    #[cfg(not(feature = "rayon"))]
+    let fold_totals: Vec<Totals<F>> = (0..n_folds).map(fold_total).collect();
     let weighted = sample_weight.is_some();
     let problem = |excluded: usize| {
         training_problem(
             &sums,
+            &fold_totals,
             excluded,
             (&cx, &cy),
             &max_abs,
@@ -421,7 +417,7 @@ pub(crate) fn training_problems<F: Float>(
             weighted,
         )
     };
-    let held_out = |f: usize| HeldOutSums::new(&sums, f, &cx, &cy);
+    let held_out = |f: usize| HeldOutSums::new(&fold_totals[f], &cx, &cy);
     // Excluding fold `n_folds`, which does not exist: all rows.
     #[cfg(feature = "rayon")]
     let (trained, (full, held_out)) = {
@@ -483,8 +479,11 @@ pub(crate) struct HeldOutSums<F> {
 }
 
 impl<F: Float> HeldOutSums<F> {
-    fn new(sums: &[(usize, FoldSums<F>)], f: usize, cx: &Array1<F>, cy: &Array1<F>) -> Self {
-        let mut t = Totals::of(sums, |g| g == f, cx.len(), cy.len());
+    /// The held-out sums of the fold whose sums are `fold` (the upper
+    /// triangle of its `gram`).
+    fn new(fold: &Totals<F>, cx: &Array1<F>, cy: &Array1<F>) -> Self {
+        let mut t = fold.clone();
+        mirror_upper(&mut t.gram);
         let (dx, dy) = t.recentre();
         let Totals {
             gram,
@@ -555,21 +554,30 @@ impl<F: Float> HeldOutSums<F> {
     }
 }
 
-/// The fold sums of some folds added up, around the common shift.
+/// The sums of some rows (a fold's in a block, a fold's, a training
+/// set's), around the common shift.
+#[derive(Clone)]
 struct Totals<F> {
+    /// `Σ wᵢ(xᵢ − c)(xᵢ − c)ᵀ`.
     gram: Array2<F>,
+    /// `Σ wᵢ(xᵢ − c)(yᵢ − c_y)ᵀ`.
     xty: Array2<F>,
+    /// `Σ wᵢ(yᵢₗ − c_yₗ)²`.
     yty: Array1<F>,
+    /// `Σ wᵢ(xᵢ − c)`.
     sx: Array1<F>,
+    /// `Σ wᵢ(yᵢ − c_y)`.
     sy: Array1<F>,
+    /// `Σ wᵢ`.
     weight: F,
+    /// The number of rows.
     rows: usize,
 }
 
 impl<F: Float> Totals<F> {
-    /// The sums of the folds `g` with `take(g)`, `gram` mirrored.
-    fn of(sums: &[(usize, FoldSums<F>)], take: impl Fn(usize) -> bool, p: usize, k: usize) -> Self {
-        let mut t = Self {
+    /// No rows yet: every sum 0.
+    fn zeros(p: usize, k: usize) -> Self {
+        Self {
             gram: Array2::zeros((p, p)),
             xty: Array2::zeros((p, k)),
             yty: Array1::zeros(k),
@@ -577,15 +585,36 @@ impl<F: Float> Totals<F> {
             sy: Array1::zeros(k),
             weight: F::zero(),
             rows: 0,
-        };
-        for (_, s) in sums.iter().filter(|&&(g, _)| take(g)) {
-            t.gram += &s.gram;
-            t.xty += &s.xty;
-            t.yty += &s.yty;
-            t.sx += &s.sx;
-            t.sy += &s.sy;
-            t.weight += s.weight;
-            t.rows += s.rows;
+        }
+    }
+
+    /// `self += other`.
+    fn add(&mut self, other: &Self) {
+        self.gram += &other.gram;
+        self.xty += &other.xty;
+        self.yty += &other.yty;
+        self.sx += &other.sx;
+        self.sy += &other.sy;
+        self.weight += other.weight;
+        self.rows += other.rows;
+    }
+
+    /// The sums of fold `f` over every block, in block order (`gram` upper
+    /// triangle only).
+    fn of_fold(sums: &[(usize, FoldSums<F>)], f: usize, p: usize, k: usize) -> Self {
+        let mut t = Self::zeros(p, k);
+        for (_, s) in sums.iter().filter(|&&(g, _)| g == f) {
+            t.add(&s.sums);
+        }
+        t
+    }
+
+    /// The sums of the folds other than `excluded` (all of them if it is
+    /// none), in fold order, `gram` mirrored.
+    fn without(folds: &[Self], excluded: usize, p: usize, k: usize) -> Self {
+        let mut t = Self::zeros(p, k);
+        for (_, s) in folds.iter().enumerate().filter(|&(g, _)| g != excluded) {
+            t.add(s);
         }
         mirror_upper(&mut t.gram);
         t
@@ -611,9 +640,12 @@ impl<F: Float> Totals<F> {
     }
 }
 
-/// The problem of the training set without fold `f`.
+/// The problem of the training set without fold `f`, from the block sums
+/// `sums` and the fold totals `folds`.
+#[allow(clippy::too_many_arguments)]
 fn training_problem<F: Float>(
     sums: &[(usize, FoldSums<F>)],
+    folds: &[Totals<F>],
     f: usize,
     (cx, cy): (&Array1<F>, &Array1<F>),
     max_abs: &Array1<F>,
@@ -623,7 +655,7 @@ fn training_problem<F: Float>(
 ) -> Problem<F> {
     let (p, k) = (cx.len(), cy.len());
     let train = || sums.iter().filter(move |&&(g, _)| g != f).map(|(_, s)| s);
-    let mut t = Totals::of(sums, |g| g != f, p, k);
+    let mut t = Totals::without(folds, f, p, k);
     let (mut x_mean, y_mean) = if fit_intercept {
         // Re-centre on the training means: A − s·sᵀ/W and friends.
         let (cxw, cyw) = t.recentre();
