@@ -16,6 +16,7 @@ Not run by CI. The numbers depend on the machine; the ratios are the point.
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -99,6 +100,7 @@ def run_ours(dirname, task, l1_ratio, alpha, repeats, threads, tol):
 
 
 PEER_BUDGET = 60.0  # seconds for one peer fit before it is stopped
+CV_SPAN = 8.0  # seconds the 1- and 2-thread CV pairs span at least
 
 
 def bounded(fn, repeats):
@@ -311,18 +313,25 @@ def main():
                     continue
                 # 5-fold CV over the 100-alpha path, same folds.
                 # 1 and 2 threads alternately within one process, run after
-                # run (3·repeats pairs): on a shared machine the load drifts,
-                # and a 2-thread run suffers most from it; alternating run by
-                # run exposes both to the same drift.
-                _, out, res = run_ours(d, "cv", l1_ratio, 0.0, 3 * repeats, "1/2", 1e-6)
+                # run: on a shared machine the load drifts, and a 2-thread
+                # run suffers most from it; alternating run by run exposes
+                # both to the same drift. The drift comes in spells of
+                # seconds (the second core's speed, measured alone, moves by
+                # 20-40% between them), so the pairs span at least
+                # CV_SPAN seconds: 3·repeats pairs, more when a pair is short.
+                one, _, _ = run_ours(d, "cv", l1_ratio, 0.0, 1, "1", 1e-6)
+                pairs = min(100, max(3 * repeats, math.ceil(CV_SPAN / (1.6 * one))))
+                _, out, res = run_ours(d, "cv", l1_ratio, 0.0, pairs, "1/2", 1e-6)
                 t1, t2 = res["by_threads"]["1"], res["by_threads"]["2"]
                 ours1_t, ours2_t = statistics.median(t1), statistics.median(t2)
+                pair_ratio = statistics.median(a / b for a, b in zip(t1, t2))
                 ours_alpha_min = float(np.loadtxt(out)[0])
                 cv = ElasticNetCV(l1_ratio=l1_ratio, alphas=alphas, cv=PredefinedSplit(folds), tol=1e-6,
                                   max_iter=100_000, n_jobs=1)
                 cv_t, cv = timed(lambda: cv.fit(X, y), repeats)
                 same = abs(cv.alpha_ - ours_alpha_min) <= 1e-9 * ours_alpha_min
-                note = f"2 threads: {ours2_t * 1e3:.1f} ms ({ours1_t / ours2_t:.2f}x our 1 thread)"
+                note = (f"2 threads: {ours2_t * 1e3:.1f} ms ({ours1_t / ours2_t:.2f}x our 1 thread; "
+                        f"{pairs} pairs, median of the pairs' ratios {pair_ratio:.2f}x)")
                 if not same:
                     note += f"; alpha_min differs: ours {ours_alpha_min:.4g} vs sklearn {cv.alpha_:.4g}"
                 row(name, "5-fold CV", f"l1_ratio={l1_ratio}, 1 thread", ours1_t, [("sklearn ElasticNetCV", cv_t, same)], note)
