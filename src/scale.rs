@@ -250,6 +250,8 @@ fn add_over_rows<F: Float>(
     }
 }
 
+/// The largest power of two at most `a` (1 for 0), as a divisor that makes
+/// `a` lie in `[1, 2)` without rounding.
 fn power_of_two_below<F: Float>(a: F) -> F {
     if a <= F::zero() || !a.is_finite() {
         return F::one();
