@@ -353,13 +353,18 @@ impl<F: Float> ElasticNetCv<F> {
         #[cfg(feature = "rayon")]
         let (per_fold, rebuilt): (Vec<Result<FoldScores<F>>>, _) = {
             use rayon::prelude::*;
+            // One fold per job (see "Parallel work" in `solver`).
+            let score_all = || {
+                folds
+                    .par_iter()
+                    .with_max_len(1)
+                    .map(|&f| score(f))
+                    .collect()
+            };
             if trained.is_some() {
-                (folds.par_iter().map(|&f| score(f)).collect(), None)
+                (score_all(), None)
             } else {
-                let (per_fold, problem) = rayon::join(
-                    || folds.par_iter().map(|&f| score(f)).collect(),
-                    refit_problem,
-                );
+                let (per_fold, problem) = rayon::join(score_all, refit_problem);
                 (per_fold, Some(problem))
             }
         };

@@ -304,7 +304,8 @@ impl<F: Float> ElasticNetPath<F> {
         #[cfg(feature = "rayon")]
         let columns: Vec<Vec<PathPoint<F>>> = {
             use rayon::prelude::*;
-            targets.par_iter().map(run).collect()
+            // One target per job (see "Parallel work" in `solver`).
+            targets.par_iter().with_max_len(1).map(run).collect()
         };
         #[cfg(not(feature = "rayon"))]
         let columns: Vec<Vec<PathPoint<F>>> = targets.iter().map(run).collect();

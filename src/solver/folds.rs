@@ -181,7 +181,8 @@ impl<F: Float> RowPass<'_, F> {
         #[cfg(feature = "rayon")]
         {
             use rayon::prelude::*;
-            bounds.par_iter().map(one).collect()
+            // One block per job (see "Parallel work" in `solver`).
+            bounds.par_iter().with_max_len(1).map(one).collect()
         }
         #[cfg(not(feature = "rayon"))]
         bounds.iter().map(one).collect()

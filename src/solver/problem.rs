@@ -513,7 +513,8 @@ fn gram_and_xty<F: Float>(
     let mut parts: Vec<_> = {
         use rayon::prelude::*;
         if bounds.len() > 1 {
-            bounds.par_iter().map(one).collect()
+            // One block per job (see "Parallel work" in `solver`).
+            bounds.par_iter().with_max_len(1).map(one).collect()
         } else {
             bounds.iter().map(one).collect()
         }
