@@ -204,20 +204,22 @@ pub(crate) fn column_means<F: Float>(
     let inv_m = F::one() / m;
     let row_factor = |i: usize| weights.map_or(F::one(), |w| w[i]) * inv_m;
     let mut mean = Array1::<F>::zeros(x.ncols());
-    add_over_rows(x, &mut mean, |i, _, v| v * row_factor(i));
+    add_over_rows(x, &mut mean, row_factor, |c, _, v| v * c);
     let mut dev = Array1::<F>::zeros(x.ncols());
-    add_over_rows(x, &mut dev, |i, j, v| (v - mean[j]) * row_factor(i));
+    add_over_rows(x, &mut dev, row_factor, |c, j, v| (v - mean[j]) * c);
     mean += &dev;
     mean
 }
 
-/// `sumⱼ += Σᵢ term(i, j, xᵢⱼ)` for every column `j`, each column's terms
-/// added in row order whatever the layout of `x` (so the sums are the
-/// same to the bit); contiguous rows or columns are read as slices.
+/// `sumⱼ += Σᵢ term(cᵢ, j, xᵢⱼ)` for every column `j`, with `cᵢ =
+/// row_factor(i)` (once per row where rows are read whole), each column's
+/// terms added in row order whatever the layout of `x` (so the sums are
+/// the same to the bit); contiguous rows or columns are read as slices.
 fn add_over_rows<F: Float>(
     x: ArrayView2<F>,
     sum: &mut Array1<F>,
-    term: impl Fn(usize, usize, F) -> F,
+    row_factor: impl Fn(usize) -> F,
+    term: impl Fn(F, usize, F) -> F,
 ) {
     let p = x.ncols();
     let sum = sum.as_slice_mut().expect("a new array is contiguous");
@@ -226,8 +228,9 @@ fn add_over_rows<F: Float>(
     }
     if let Some(values) = x.as_slice() {
         for (i, row) in values.chunks_exact(p).enumerate() {
+            let c = row_factor(i);
             for (j, (s, &v)) in sum.iter_mut().zip(row).enumerate() {
-                *s += term(i, j, v);
+                *s += term(c, j, v);
             }
         }
     } else if let Some(values) = x.t().as_slice() {
@@ -238,13 +241,14 @@ fn add_over_rows<F: Float>(
             .enumerate()
         {
             for (i, &v) in column.iter().enumerate() {
-                *s += term(i, j, v);
+                *s += term(row_factor(i), j, v);
             }
         }
     } else {
         for (i, row) in x.rows().into_iter().enumerate() {
+            let c = row_factor(i);
             for (j, (s, &v)) in sum.iter_mut().zip(row).enumerate() {
-                *s += term(i, j, v);
+                *s += term(c, j, v);
             }
         }
     }
