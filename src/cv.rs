@@ -7,8 +7,9 @@ use std::borrow::Cow;
 use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, Axis, Zip, s};
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 
-use crate::path::{ElasticNetPath, Path, alpha_grid};
-use crate::solver::features::FeatureSettings;
+use crate::path::{ColumnPath, ElasticNetPath, Path, alpha_grid};
+use crate::solver::chains;
+use crate::solver::features::{FeaturePenalty, FeatureSettings};
 use crate::solver::folds::{self, HeldOutSums};
 use crate::solver::problem::{Layout, Problem};
 use crate::{ElasticNet, Error, Fit, Float, LinearModel, Result, check};
@@ -331,12 +332,58 @@ impl<F: Float> ElasticNetCv<F> {
             .collect();
         drop(full_features);
 
-        let score = |fold: usize| {
-            let problem = trained.as_ref().map(|t| &t[fold]);
-            let sums = held_out.as_ref().map(|h| &h[fold]);
-            self.score_fold(x, y, sample_weight, &fold_of, fold, &grids, problem, sums)
+        // Every fold's paths (one per l1_ratio and target) run as chains of
+        // alphas, a few at a time, round the threads (see
+        // `solver::chains`). A fold's problem comes from the fold sums, or
+        // is built from a copy of its training rows when it opens; with
+        // copies, one more fold than threads is open at once.
+        let paths: Vec<ElasticNetPath<F>> = self.l1_ratios.iter().map(|&r| self.path(r)).collect();
+        let (n_targets, n_alphas) = (y.ncols(), self.n_alphas);
+        let threads = chains::threads();
+        let (seeds, window): (Vec<Option<Problem<F>>>, usize) = match trained {
+            Some(trained) => (trained.into_iter().map(Some).collect(), n_folds),
+            None => ((0..n_folds).map(|_| None).collect(), threads + 1),
         };
-        let folds: Vec<usize> = (0..n_folds).collect();
+        let window = if threads > 1 { window } else { 1 };
+        let open = |fold: usize, seed: Option<Problem<F>>| {
+            let problem = match seed {
+                Some(problem) => problem,
+                None => self.training_rows_problem(x, y, sample_weight, &fold_of, fold),
+            };
+            check::representable(&problem)?;
+            let features = self.features.build(&problem);
+            let (problem_ref, features_ref) = (&problem, &features);
+            let columns = paths
+                .iter()
+                .enumerate()
+                .flat_map(|(r, path)| {
+                    (0..n_targets).map(move |t| {
+                        let column = path.start_column(problem_ref, features_ref, t, n_alphas);
+                        (r, column)
+                    })
+                })
+                .collect();
+            Ok((FoldWork { problem, features }, columns))
+        };
+        let step = |work: &FoldWork<F>, (r, column): &mut (usize, ColumnPath<F>), i: usize| {
+            paths[*r].solve_next(&work.problem, &work.features, column, grids[*r][i]);
+        };
+        let finish = |fold: usize, work: FoldWork<F>, columns: Vec<(usize, ColumnPath<F>)>| {
+            let sums = held_out.as_ref().map(|h| &h[fold]);
+            self.score_fold(
+                x,
+                y,
+                sample_weight,
+                &fold_of,
+                fold,
+                &grids,
+                &paths,
+                &work.problem,
+                columns,
+                sums,
+            )
+        };
+        let score_all = || chains::run(seeds, n_alphas, window, open, step, finish);
         // Without the fold sums, the refit's problem is built from the
         // rows; it does not depend on the choice, so with `rayon` it is
         // built while the folds are scored.
@@ -351,27 +398,14 @@ impl<F: Float> ElasticNetCv<F> {
             )
         };
         #[cfg(feature = "rayon")]
-        let (per_fold, rebuilt): (Vec<Result<FoldScores<F>>>, _) = {
-            use rayon::prelude::*;
-            // One fold per job (see "Parallel work" in `solver`).
-            let score_all = || {
-                folds
-                    .par_iter()
-                    .with_max_len(1)
-                    .map(|&f| score(f))
-                    .collect()
-            };
-            if trained.is_some() {
-                (score_all(), None)
-            } else {
-                let (per_fold, problem) = rayon::join(score_all, refit_problem);
-                (per_fold, Some(problem))
-            }
+        let (per_fold, rebuilt) = if fold_route {
+            (score_all(), None)
+        } else {
+            let (per_fold, problem) = rayon::join(score_all, refit_problem);
+            (per_fold, Some(problem))
         };
         #[cfg(not(feature = "rayon"))]
-        let (per_fold, rebuilt): (Vec<Result<FoldScores<F>>>, Option<Result<Problem<F>>>) =
-            (folds.iter().map(|&f| score(f)).collect(), None);
-        drop(trained);
+        let (per_fold, rebuilt): (_, Option<Result<Problem<F>>>) = (score_all(), None);
         drop(held_out);
 
         let (n_ratios, n_alphas) = (self.l1_ratios.len(), self.n_alphas);
@@ -554,9 +588,33 @@ impl<F: Float> ElasticNetCv<F> {
         }
     }
 
-    /// Held-out (weighted) MSE of the paths fitted without fold `fold`:
-    /// n_l1_ratios × n_alphas, and n_gammas × n_l1_ratios × n_alphas for the
-    /// relaxed fits.
+    /// The problem of the rows outside fold `fold`, from a copy of them.
+    fn training_rows_problem(
+        &self,
+        x: ArrayView2<F>,
+        y: ArrayView2<F>,
+        sample_weight: Option<ArrayView1<F>>,
+        fold_of: &[usize],
+        fold: usize,
+    ) -> Problem<F> {
+        let train: Vec<usize> = (0..fold_of.len()).filter(|&i| fold_of[i] != fold).collect();
+        let x_train = x.select(Axis(0), &train);
+        let y_train = y.select(Axis(0), &train);
+        let w_train = sample_weight.map(|w| w.select(Axis(0), &train));
+        Problem::new(
+            x_train.view(),
+            y_train.view(),
+            w_train.as_ref().map(|w| w.view()),
+            self.fit_intercept,
+            self.standardize,
+            Layout::Auto,
+        )
+    }
+
+    /// Held-out (weighted) MSE of the paths fitted without fold `fold`
+    /// (`columns`: each l1_ratio's targets in order, every one solved at
+    /// every alpha of its grid): n_l1_ratios × n_alphas, and n_gammas ×
+    /// n_l1_ratios × n_alphas for the relaxed fits.
     #[allow(clippy::too_many_arguments)]
     fn score_fold(
         &self,
@@ -566,37 +624,20 @@ impl<F: Float> ElasticNetCv<F> {
         fold_of: &[usize],
         fold: usize,
         grids: &[Vec<F>],
-        trained: Option<&Problem<F>>,
+        paths: &[ElasticNetPath<F>],
+        problem: &Problem<F>,
+        columns: Vec<(usize, ColumnPath<F>)>,
         sums: Option<&HeldOutSums<F>>,
     ) -> Result<FoldScores<F>> {
-        let built;
-        let problem = match trained {
-            Some(problem) => problem,
-            None => {
-                let train: Vec<usize> =
-                    (0..fold_of.len()).filter(|&i| fold_of[i] != fold).collect();
-                let x_train = x.select(Axis(0), &train);
-                let y_train = y.select(Axis(0), &train);
-                let w_train = sample_weight.map(|w| w.select(Axis(0), &train));
-                built = Problem::new(
-                    x_train.view(),
-                    y_train.view(),
-                    w_train.as_ref().map(|w| w.view()),
-                    self.fit_intercept,
-                    self.standardize,
-                    Layout::Auto,
-                );
-                &built
-            }
-        };
-        let features = self.features.build(problem);
+        let mut columns = columns.into_iter().map(|(_, column)| column);
         let n_gammas = self.gammas.as_ref().map_or(0, Vec::len);
         let mut plain = Array2::zeros((self.l1_ratios.len(), self.n_alphas));
         let mut relaxed = Array3::zeros((n_gammas, self.l1_ratios.len(), self.n_alphas));
         // The held-out rows, copied only if the sums cannot score a path.
         let mut rows: Option<HeldOutRows<F>> = None;
-        for (r, (&l1_ratio, grid)) in self.l1_ratios.iter().zip(grids).enumerate() {
-            let path = self.path(l1_ratio).fit_problem(problem, &features, grid)?;
+        for (r, (settings, grid)) in paths.iter().zip(grids).enumerate() {
+            let targets = columns.by_ref().take(y.ncols()).collect();
+            let path = settings.assemble(problem, grid, targets)?;
             if let Some(scores) = sums.and_then(|s| self.score_from_sums(s, &path)) {
                 plain.row_mut(r).assign(&scores.0);
                 if let Some(by_gamma) = scores.1 {
@@ -737,6 +778,13 @@ fn check_fold_weights<F: Float>(
 
 /// Copies of one fold's held-out `x`, `y` and weights.
 type HeldOutRows<F> = (Array2<F>, Array2<F>, Option<Array1<F>>);
+
+/// What a fold's paths share while they run: its training problem and
+/// feature penalties.
+struct FoldWork<F> {
+    problem: Problem<F>,
+    features: FeaturePenalty<F>,
+}
 
 /// One fold's held-out scores.
 struct FoldScores<F> {
@@ -981,7 +1029,89 @@ impl<F: Float> CvFit<F> {
 mod tests {
     use std::borrow::Cow;
 
+    use ndarray::{Array2, Axis, concatenate};
+
     use super::fold_numbers;
+    use crate::{ElasticNetCv, datasets};
+
+    /// The fold paths, solved an alpha at a time and interleaved across
+    /// threads (in unit tests every alpha is a slice of its own, see
+    /// `solver::chains`), score as paths fitted whole on each training
+    /// fold: on the rows route (p > m) and on the Gram route, with two
+    /// targets, two `l1_ratio`s and the relaxed fits; and the same to the
+    /// bit on 1, 2 and 3 threads.
+    #[test]
+    fn interleaved_fold_paths_score_as_whole_paths() {
+        for (m, p) in [(40, 90), (120, 8)] {
+            let d = datasets::make_regression(m, p, 5, 1.0, 3);
+            let y =
+                concatenate(Axis(1), &[d.y.view(), d.y.mapv(|v| 1.0 - 0.3 * v).view()]).unwrap();
+            let fold_of: Vec<usize> = (0..m).map(|i| (i * 3) % 4).collect();
+            let gammas = vec![0.0, 0.5];
+            let cv = ElasticNetCv::new()
+                .l1_ratios(vec![0.5, 1.0])
+                .n_alphas(12)
+                .fold_ids(fold_of.clone())
+                .tol(1e-10)
+                .relax(gammas.clone());
+            let run = || cv.fit(d.x.view(), y.view()).unwrap();
+            #[cfg(feature = "rayon")]
+            let got = {
+                let pool = |n| {
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(n)
+                        .build()
+                        .unwrap()
+                };
+                let got = pool(3).install(run);
+                assert_eq!(got, pool(1).install(run), "3 threads vs 1 ({m} × {p})");
+                assert_eq!(got, pool(2).install(run), "2 threads vs 1 ({m} × {p})");
+                got
+            };
+            #[cfg(not(feature = "rayon"))]
+            let got = run();
+            let relaxed = got.relaxed.as_ref().unwrap();
+            let mut relaxed_mean = ndarray::Array3::<f64>::zeros((2, 2, 12));
+            for (r, &l1_ratio) in [0.5, 1.0].iter().enumerate() {
+                let grid = got.alphas.row(r).to_vec();
+                for fold in 0..4 {
+                    let rows = |inside: bool| -> Vec<usize> {
+                        (0..m).filter(|&i| (fold_of[i] == fold) == inside).collect()
+                    };
+                    let (train, test) = (rows(false), rows(true));
+                    let path = cv
+                        .path(l1_ratio)
+                        .alphas(grid.clone())
+                        .fit(
+                            d.x.select(Axis(0), &train).view(),
+                            y.select(Axis(0), &train).view(),
+                        )
+                        .unwrap();
+                    let (x_test, y_test) = (d.x.select(Axis(0), &test), y.select(Axis(0), &test));
+                    let mse = |pred: Array2<f64>| (&pred - &y_test).mapv(|e| e * e).mean().unwrap();
+                    for a in 0..12 {
+                        let want = mse(path.model(a).predict(x_test.view()).unwrap());
+                        let found = got.mse_folds[[r, a, fold]];
+                        assert!(
+                            (found - want).abs() <= 1e-9 * want,
+                            "{m} × {p}, ratio {r}, alpha {a}, fold {fold}: {found} vs {want}"
+                        );
+                        for (g, &gamma) in gammas.iter().enumerate() {
+                            let model = path.relaxed_model(a, gamma).unwrap();
+                            relaxed_mean[[g, r, a]] +=
+                                mse(model.predict(x_test.view()).unwrap()) / 4.0;
+                        }
+                    }
+                }
+            }
+            for (found, want) in relaxed.mse_mean.iter().zip(&relaxed_mean) {
+                assert!(
+                    (found - want).abs() <= 1e-9 * want,
+                    "{m} × {p}, relaxed: {found} vs {want}"
+                );
+            }
+        }
+    }
 
     /// Labels become fold numbers in the labels' order, through the table
     /// (small labels) and through the sort (large ones) alike; labels that

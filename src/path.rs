@@ -289,8 +289,7 @@ impl<F: Float> ElasticNetPath<F> {
         self.features = features;
     }
 
-    /// The path on an already preprocessed problem (cross-validation folds
-    /// reuse this).
+    /// The path on an already preprocessed problem.
     pub(crate) fn fit_problem(
         &self,
         problem: &Problem<F>,
@@ -300,15 +299,33 @@ impl<F: Float> ElasticNetPath<F> {
         check::representable(problem)?;
         let n_targets = problem.yty.len();
         let targets: Vec<usize> = (0..n_targets).collect();
-        let run = |&target: &usize| self.column_path(problem, features, target, alphas);
+        let run = |&target: &usize| {
+            let mut column = self.start_column(problem, features, target, alphas.len());
+            for &alpha in alphas {
+                self.solve_next(problem, features, &mut column, alpha);
+            }
+            column
+        };
         #[cfg(feature = "rayon")]
-        let columns: Vec<Vec<PathPoint<F>>> = {
+        let columns: Vec<ColumnPath<F>> = {
             use rayon::prelude::*;
             // One target per job (see "Parallel work" in `solver`).
             targets.par_iter().with_max_len(1).map(run).collect()
         };
         #[cfg(not(feature = "rayon"))]
-        let columns: Vec<Vec<PathPoint<F>>> = targets.iter().map(run).collect();
+        let columns: Vec<ColumnPath<F>> = targets.iter().map(run).collect();
+        self.assemble(problem, alphas, columns)
+    }
+
+    /// The [`Path`] of the columns' solutions (`columns[target]`, each
+    /// solved at every one of `alphas`), clipped to the bounds.
+    pub(crate) fn assemble(
+        &self,
+        problem: &Problem<F>,
+        alphas: &[F],
+        columns: Vec<ColumnPath<F>>,
+    ) -> Result<Path<F>> {
+        let columns: Vec<Vec<PathPoint<F>>> = columns.into_iter().map(|c| c.points).collect();
         let mut path = Path::assemble(problem, alphas, &columns, self.relax)?;
         for coefs in
             std::iter::once(&mut path.coefs).chain(path.relaxed.as_mut().map(|r| &mut r.coefs))
@@ -328,69 +345,110 @@ impl<F: Float> ElasticNetPath<F> {
         }
     }
 
-    /// The path of one target column: warm starts down the grid, strong-rule
-    /// candidates at each alpha, and the relaxed refits if asked for.
-    fn column_path(
+    /// The path of target column `target` before its first alpha: the
+    /// solution at `alpha_max` (only the unpenalized features non-zero)
+    /// and its correlations, room for `n_alphas` solutions.
+    pub(crate) fn start_column(
         &self,
         problem: &Problem<F>,
         features: &FeaturePenalty<F>,
         target: usize,
-        alphas: &[F],
-    ) -> Vec<PathPoint<F>> {
-        let n_samples = problem.n_samples;
-        let opts = self.options();
-        // At alpha_max only the unpenalized features are non-zero.
-        let mut w = null_fit(problem, features, target, &null_fit_options());
+        n_alphas: usize,
+    ) -> ColumnPath<F> {
+        let w = null_fit(problem, features, target, &null_fit_options());
         // z = X̃ᵀr at the previous solution; the previous "alpha" is this
         // column's own alpha_max (in l1_reg units).
-        let mut z = problem.correlations(target, w.view()).z;
-        let mut l1_prev = max_score(&z, features);
-        let mut out: Vec<PathPoint<F>> = Vec::with_capacity(alphas.len());
-        let unpenalized = features.factor.iter().any(|&v| v == F::zero());
-        for &alpha in alphas {
-            let pen = Penalty::from_alpha(alpha, self.l1_ratio, n_samples, features);
-            let at_null = unpenalized
-                .then(|| null_solution(problem, features, target, &mut w, &pen, &opts))
-                .flatten();
-            let solution = if let Some((solution, z_null)) = at_null {
-                z = z_null;
-                l1_prev = pen.l1_reg;
-                solution
-            } else if pen.l1_reg > F::zero() {
-                let candidates = self.screening.then(|| {
-                    let cut = pen.l1_reg + pen.l1_reg - l1_prev;
-                    (0..w.len())
-                        .filter(|&j| {
-                            let v = features.factor[j];
-                            w[j] != F::zero() || v == F::zero() || z[j].abs() >= v * cut
-                        })
-                        .collect()
-                });
-                let (solution, z_next) =
-                    coordinate_descent(problem, target, &mut w, &pen, &opts, candidates);
-                z = z_next;
-                l1_prev = pen.l1_reg;
-                solution
-            } else {
-                // No L1 term: nothing to screen (and ridge is solved directly).
-                solve_column(problem, target, &mut w, &pen, &opts, None)
-            };
-            let relaxed = self.relax.then(|| {
-                let support: Vec<usize> = (0..w.len()).filter(|&j| w[j] != F::zero()).collect();
-                // Consecutive alphas often select the same features.
-                match out.last().and_then(|prev| prev.relaxed.as_ref()) {
-                    Some(prev) if prev.support == support => prev.clone(),
-                    _ => Refit::new(problem, features, target, support, &w, &opts),
-                }
-            });
-            out.push(PathPoint {
-                w: w.clone(),
-                solution,
-                relaxed,
-            });
+        let z = problem.correlations(target, w.view()).z;
+        let l1_prev = max_score(&z, features);
+        ColumnPath {
+            target,
+            unpenalized: features.factor.iter().any(|&v| v == F::zero()),
+            w,
+            z,
+            l1_prev,
+            points: Vec::with_capacity(n_alphas),
         }
-        out
     }
+
+    /// Solves `column` at its next alpha, `alpha` (below the last one),
+    /// warm-started from the last solution: strong-rule candidates, then
+    /// coordinate descent, and the relaxed refit if asked for. The
+    /// column's whole state between alphas is in [`ColumnPath`], so a
+    /// path solved an alpha at a time, in any interleaving with other
+    /// paths, is the same to the bit as one solved in one go.
+    pub(crate) fn solve_next(
+        &self,
+        problem: &Problem<F>,
+        features: &FeaturePenalty<F>,
+        column: &mut ColumnPath<F>,
+        alpha: F,
+    ) {
+        let opts = self.options();
+        let ColumnPath {
+            target,
+            unpenalized,
+            w,
+            z,
+            l1_prev,
+            points,
+        } = column;
+        let target = *target;
+        let pen = Penalty::from_alpha(alpha, self.l1_ratio, problem.n_samples, features);
+        let at_null = (*unpenalized)
+            .then(|| null_solution(problem, features, target, w, &pen, &opts))
+            .flatten();
+        let solution = if let Some((solution, z_null)) = at_null {
+            *z = z_null;
+            *l1_prev = pen.l1_reg;
+            solution
+        } else if pen.l1_reg > F::zero() {
+            let candidates = self.screening.then(|| {
+                let cut = pen.l1_reg + pen.l1_reg - *l1_prev;
+                (0..w.len())
+                    .filter(|&j| {
+                        let v = features.factor[j];
+                        w[j] != F::zero() || v == F::zero() || z[j].abs() >= v * cut
+                    })
+                    .collect()
+            });
+            let (solution, z_next) =
+                coordinate_descent(problem, target, w, &pen, &opts, candidates);
+            *z = z_next;
+            *l1_prev = pen.l1_reg;
+            solution
+        } else {
+            // No L1 term: nothing to screen (and ridge is solved directly).
+            solve_column(problem, target, w, &pen, &opts, None)
+        };
+        let relaxed = self.relax.then(|| {
+            let support: Vec<usize> = (0..w.len()).filter(|&j| w[j] != F::zero()).collect();
+            // Consecutive alphas often select the same features.
+            match points.last().and_then(|prev| prev.relaxed.as_ref()) {
+                Some(prev) if prev.support == support => prev.clone(),
+                _ => Refit::new(problem, features, target, support, w, &opts),
+            }
+        });
+        points.push(PathPoint {
+            w: w.clone(),
+            solution,
+            relaxed,
+        });
+    }
+}
+
+/// One target column's path in progress: the warm start for its next
+/// alpha and the solutions so far.
+pub(crate) struct ColumnPath<F> {
+    target: usize,
+    /// Some feature has penalty factor 0.
+    unpenalized: bool,
+    /// The last solution (at `alpha_max` before the first alpha).
+    w: Array1<F>,
+    /// `X̃ᵀr` at `w`, for the strong rule.
+    z: Array1<F>,
+    /// The L1 penalty `w` was solved at (in `l1_reg` units).
+    l1_prev: F,
+    points: Vec<PathPoint<F>>,
 }
 
 /// One alpha of one target column's path.

@@ -29,6 +29,7 @@
 //! while the slow one worked through a job of two of its 8 blocks.
 
 pub(crate) mod cd;
+pub(crate) mod chains;
 pub(crate) mod features;
 pub(crate) mod folds;
 pub(crate) mod gap;
