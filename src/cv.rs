@@ -44,8 +44,12 @@ use crate::{ElasticNet, Error, Fit, Float, LinearModel, Result, check};
 ///   (on the Gram matrix of all rows formed from the fold sums, when
 ///   there is one: equal to [`ElasticNet::fit`] to rounding).
 ///
-/// With the `rayon` feature, folds run in parallel; the results are
-/// bit-identical to the serial run.
+/// With the `rayon` feature, the folds' paths run in parallel, a few
+/// alphas at a time, so that five folds on two threads keep both busy to
+/// the end rather than leave one path alone for a third round; the
+/// results are bit-identical to the serial run. When the training sets
+/// are copies of their rows (no fold sums: more features than the Gram
+/// route takes), one more fold than there are threads is held at once.
 ///
 /// | setter | default | range |
 /// |--------|---------|-------|

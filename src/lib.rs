@@ -42,8 +42,8 @@
 //! ## Feature flags
 //!
 //! * `plot` (default): SVG plots through `plotters`, no system libraries.
-//! * `rayon`: parallel cross-validation folds and multi-output fits
-//!   (bit-identical to the serial run).
+//! * `rayon`: parallel cross-validation folds, multi-output fits and
+//!   Gram passes over tall data (bit-identical to the serial run).
 //! * `serde`: `Serialize` / `Deserialize` for models, losses, scalers and fits.
 //! * `cli`: the `elasticnet` command line for CSV files (implies `serde`).
 #![warn(missing_docs)]

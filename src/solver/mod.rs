@@ -18,15 +18,19 @@
 //!
 //! # Parallel work
 //!
-//! With the `rayon` feature, the blocks of rows of a Gram pass, the
-//! targets of a fit or a path and the folds of a cross-validation run in
-//! parallel, one item per job (`with_max_len(1)`). Left to itself, rayon
-//! splits a list only as far as there are threads, and an idle thread
-//! cannot take the second item of a job that another thread has started.
-//! On a host where one core runs a third slower than the other (as this
-//! crate's 2-core benchmark machine does in spells), the fast core then
-//! sat idle for 9 ms of a 33 ms row pass of a tall cross-validation,
-//! while the slow one worked through a job of two of its 8 blocks.
+//! With the `rayon` feature, the blocks of rows of a Gram pass and the
+//! targets of a fit or a path run in parallel, one item per job
+//! (`with_max_len(1)`). Left to itself, rayon splits a list only as far
+//! as there are threads, and an idle thread cannot take the second item
+//! of a job that another thread has started. On a host where one core
+//! runs a third slower than the other (as this crate's 2-core benchmark
+//! machine does in spells), the fast core then sat idle for 9 ms of a
+//! 33 ms row pass of a tall cross-validation, while the slow one worked
+//! through a job of two of its 8 blocks.
+//!
+//! The paths of a cross-validation's folds run as chains of alphas,
+//! handed out round the threads a slice at a time ([`chains`]): whole
+//! paths, five folds on two threads would take three rounds.
 
 pub(crate) mod cd;
 pub(crate) mod chains;
