@@ -21,7 +21,7 @@
 //! computes does not: each chain's steps run in order on its own state,
 //! so the results are the same to the bit as those of a serial run.
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::Result;
@@ -71,18 +71,16 @@ where
         groups: (0..n_groups).map(|_| None).collect(),
         results: (0..n_groups).map(|_| None).collect(),
         done: 0,
-        aborted: false,
     };
     let shared = Shared {
         board: Mutex::new(board),
-        changed: Condvar::new(),
         length,
         window: window.max(1),
     };
     let work = || shared.work(&open, &step, &finish);
     #[cfg(feature = "rayon")]
     {
-        let workers = threads().min(n_groups.max(1));
+        let workers = threads();
         rayon::scope(|s| {
             for _ in 1..workers {
                 s.spawn(|_| work());
@@ -115,9 +113,6 @@ pub(crate) fn threads() -> usize {
 /// What the workers share.
 struct Shared<S, G, C, R> {
     board: Mutex<Board<S, G, C, R>>,
-    /// Signalled whenever a chain is put back, a group opens or finishes,
-    /// or a worker panics.
-    changed: Condvar,
     length: usize,
     window: usize,
 }
@@ -134,8 +129,6 @@ struct Board<S, G, C, R> {
     results: Vec<Option<Result<R>>>,
     /// Groups with a result.
     done: usize,
-    /// A worker panicked: the others stop.
-    aborted: bool,
 }
 
 /// An open group.
@@ -163,7 +156,7 @@ enum Task<S, G, C> {
         chain: C,
         from: usize,
     },
-    Wait,
+    /// Nothing this worker can take now.
     Stop,
 }
 
@@ -172,26 +165,23 @@ impl<S, G, C, R> Shared<S, G, C, R> {
         self.board.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// One worker: takes tasks until every group has a result.
+    /// One worker: takes tasks until there is none it can take — every
+    /// group open (or as many as the window allows) and every chain left
+    /// held by another worker, which runs it on. A worker never waits for
+    /// another: rayon may run a worker on top of a suspended `open` of the
+    /// same run (a thread that waits inside rayon, for a block of a Gram
+    /// pass say, takes other jobs meanwhile), and one waiting there for a
+    /// chain of that very group would wait for ever.
     fn work(
         &self,
         open: &(impl Fn(usize, S) -> Result<(G, Vec<C>)> + Sync),
         step: &(impl Fn(&G, &mut C, usize) + Sync),
         finish: &(impl Fn(usize, G, Vec<C>) -> Result<R> + Sync),
     ) {
-        // Stops the other workers if this one panics, rather than leave
-        // them waiting for a chain it will never put back.
-        let _guard = AbortOnPanic(self);
         let mut board = self.lock();
         loop {
             match self.next_task(&mut board) {
                 Task::Stop => return,
-                Task::Wait => {
-                    board = self
-                        .changed
-                        .wait(board)
-                        .unwrap_or_else(PoisonError::into_inner);
-                }
                 Task::Open(g, seed) => {
                     drop(board);
                     let opened = open(g, seed);
@@ -217,7 +207,6 @@ impl<S, G, C, R> Shared<S, G, C, R> {
                             board.open -= 1;
                         }
                     }
-                    self.changed.notify_all();
                 }
                 Task::Advance {
                     group,
@@ -239,7 +228,6 @@ impl<S, G, C, R> Shared<S, G, C, R> {
                         progress: to,
                     };
                     board = self.finish_if_done(board, group, finish);
-                    self.changed.notify_all();
                 }
             }
         }
@@ -268,9 +256,9 @@ impl<S, G, C, R> Shared<S, G, C, R> {
 
     /// The next task: open a group if the window allows, else the chain
     /// with the least progress that no worker holds (the first of equals),
-    /// else wait for one, or stop when every group has a result.
+    /// else stop.
     fn next_task(&self, board: &mut Board<S, G, C, R>) -> Task<S, G, C> {
-        if board.aborted || board.done == board.groups.len() {
+        if board.done == board.groups.len() {
             return Task::Stop;
         }
         if board.next < board.seeds.len() && board.open < self.window {
@@ -293,7 +281,7 @@ impl<S, G, C, R> Shared<S, G, C, R> {
             }
         }
         let Some((g, c, from)) = best else {
-            return Task::Wait;
+            return Task::Stop;
         };
         let group = board.groups[g]
             .as_mut()
@@ -335,19 +323,6 @@ impl<S, G, C, R> Shared<S, G, C, R> {
         board.done += 1;
         board.open -= 1;
         board
-    }
-}
-
-/// Marks the board aborted and wakes every worker when dropped during a
-/// panic.
-struct AbortOnPanic<'a, S, G, C, R>(&'a Shared<S, G, C, R>);
-
-impl<S, G, C, R> Drop for AbortOnPanic<'_, S, G, C, R> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.lock().aborted = true;
-            self.0.changed.notify_all();
-        }
     }
 }
 
