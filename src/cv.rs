@@ -291,8 +291,7 @@ impl<F: Float> ElasticNetCv<F> {
             check::sample_weight(sw, x.nrows())?;
         }
         self.features.validate(x.ncols())?;
-        let fold_of = self.assign_folds(x.nrows())?;
-        let n_folds = fold_of.iter().max().map_or(0, |&f| f + 1);
+        let (fold_of, n_folds) = self.assign_folds(x.nrows())?;
         if let Some(sw) = sample_weight {
             // Before any fold is fitted, so that this input error is not
             // masked by another fold's failure (F22).
@@ -551,9 +550,9 @@ impl<F: Float> ElasticNetCv<F> {
         path
     }
 
-    /// Fold number (0-based, contiguous) of each row: `fold_ids` itself
-    /// when its labels already are such numbers.
-    fn assign_folds(&self, n_samples: usize) -> Result<Cow<'_, [usize]>> {
+    /// Fold number (0-based, contiguous) of each row — `fold_ids` itself
+    /// when its labels already are such numbers — and the number of folds.
+    fn assign_folds(&self, n_samples: usize) -> Result<(Cow<'_, [usize]>, usize)> {
         match &self.fold_ids {
             Some(ids) => {
                 if ids.len() != n_samples {
@@ -571,7 +570,7 @@ impl<F: Float> ElasticNetCv<F> {
                         expected: "at least 2 distinct labels",
                     });
                 }
-                Ok(fold_of)
+                Ok((fold_of, n_folds))
             }
             None => {
                 if self.folds > n_samples {
@@ -587,7 +586,7 @@ impl<F: Float> ElasticNetCv<F> {
                 for (position, &row) in order.iter().enumerate() {
                     fold_of[row] = position % self.folds;
                 }
-                Ok(Cow::Owned(fold_of))
+                Ok((Cow::Owned(fold_of), self.folds))
             }
         }
     }
@@ -718,11 +717,21 @@ impl<F: Float> ElasticNetCv<F> {
 /// The fold (`0..` the number of distinct labels, in the labels' order)
 /// of each row, given its label, and the number of folds: the labels
 /// themselves when they are `0..n` with none missing (no copy). Labels
+/// below 64 are first checked for that as the bits of one word; labels
 /// below 2¹⁶ (fold numbers, in practice) go through a table, one lookup
 /// per row; larger ones through a sort and binary searches.
 fn fold_numbers(ids: &[usize]) -> (Cow<'_, [usize]>, usize) {
     const TABLE: usize = 1 << 16;
     let max = ids.iter().copied().max().unwrap_or(0);
+    if max < 64 {
+        // The labels present as the bits of one word: a pass the compiler
+        // vectorizes, where marking a table takes a store per row.
+        let present = ids.iter().fold(0u64, |bits, &id| bits | (1 << id));
+        if present == u64::MAX >> (63 - max) {
+            // Every label from 0 to max is present: each is its own fold.
+            return (Cow::Borrowed(ids), max + 1);
+        }
+    }
     if max < TABLE {
         let mut fold_of_label = vec![0usize; max + 1];
         for &id in ids {
@@ -735,7 +744,6 @@ fn fold_numbers(ids: &[usize]) -> (Cow<'_, [usize]>, usize) {
             n_folds += present;
         }
         if n_folds == max + 1 {
-            // Every label from 0 to max is present: each is its own fold.
             return (Cow::Borrowed(ids), n_folds);
         }
         (
@@ -1137,6 +1145,14 @@ mod tests {
         let (fold_of, n) = fold_numbers(&ids);
         assert!(matches!(fold_of, Cow::Borrowed(_)));
         assert_eq!((&*fold_of, n), (&ids[..], 3));
+        // 0..n through the word of bits (n = 64, every bit) and through the
+        // table (n = 71): borrowed too.
+        for n in [64, 71] {
+            let ids: Vec<usize> = (0..n).rev().chain(0..n).collect();
+            let (fold_of, found) = fold_numbers(&ids);
+            assert!(matches!(fold_of, Cow::Borrowed(_)), "0..{n}");
+            assert_eq!(found, n);
+        }
         // One label missing (1): renumbered.
         let (fold_of, n) = fold_numbers(&[2, 0, 2]);
         assert!(matches!(fold_of, Cow::Owned(_)));
