@@ -23,6 +23,12 @@
 //! times under `by_threads`. OUT receives the coefficients of the last run
 //! (`fit`: p values then the intercept; `fit_multi`: that line for each
 //! target; `path`: n_alphas lines).
+//!
+//! With THREADS `1/2`, each `cv` run on 1 thread is followed by a *twin*
+//! run: two independent 1-thread CVs at once, one per thread; the JSON
+//! line gives their times under `twin`. `2 × one / twin` is how much
+//! work of this very kind the host lets two threads do at that moment —
+//! the ceiling of any 2-thread speed-up of it, serial parts or not.
 
 use std::io::Write;
 use std::time::Instant;
@@ -198,6 +204,21 @@ fn main() -> elasticnet::Result<()> {
         })
         .collect();
     let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(repeats); pools.len()];
+    // `cv` on 1 and 2 threads: two 1-thread pools for the twin runs, and
+    // their times.
+    let twin_pools: Vec<rayon::ThreadPool> = if task == "cv" && thread_counts.len() > 1 {
+        (0..2)
+            .map(|_| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .build()
+                    .expect("thread pool")
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut twin_times: Vec<f64> = Vec::new();
     let mut lines: Vec<String> = Vec::new();
     let mut extra = String::new();
     // `epoch_floor`: a task's own measure of a round, and its floors and
@@ -276,14 +297,29 @@ fn main() -> elasticnet::Result<()> {
             }
             "cv" => {
                 let fold_ids = fold_ids.as_ref().expect("folds.txt read for cv");
-                let cv = pool.install(|| {
+                let run = || {
                     ElasticNetCv::new()
                         .l1_ratios(vec![l1_ratio])
                         .fold_ids(fold_ids.clone())
                         .tol(tol)
                         .max_iter(100_000)
                         .fit(x.view(), y.view())
-                })?;
+                };
+                let cv = pool.install(run)?;
+                if !twin_pools.is_empty() && thread_counts[which] == 1 {
+                    measured = Some(start.elapsed().as_secs_f64());
+                    let twin = Instant::now();
+                    // One CV on each 1-thread pool's (already running)
+                    // thread: the second spawned into its pool, the first
+                    // installed in its own while this thread waits.
+                    let mut second = None;
+                    twin_pools[1].in_place_scope(|s| {
+                        s.spawn(|_| second = Some(run()));
+                        twin_pools[0].install(run).expect("twin CV");
+                    });
+                    second.expect("twin run").expect("twin CV");
+                    twin_times.push(twin.elapsed().as_secs_f64());
+                }
                 lines.push(format!(
                     "{:e} {:e}",
                     cv.alpha_min,
@@ -373,6 +409,9 @@ fn main() -> elasticnet::Result<()> {
         .zip(&times)
         .map(|(n, t)| format!("\"{n}\": {}", list(t)))
         .collect();
+    if !twin_times.is_empty() {
+        extra = format!("{extra}, \"twin\": {}", list(&twin_times));
+    }
     let sep = if extra.is_empty() { "" } else { ", " };
     println!(
         "{{\"times\": {}, \"by_threads\": {{{}}}{sep}{extra}}}",
