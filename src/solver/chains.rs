@@ -5,8 +5,8 @@
 //! one before, so its steps run in order, one at a time. Five folds on two
 //! threads, each thread taking a whole path, take three rounds: at best
 //! `5/3 = 1.67×` the speed of one thread, whatever the schedule. Handed
-//! out in slices instead, the chains go round the threads; the last
-//! thread to finish waits for one slice, not for one path.
+//! out in slices instead, the chains go round the threads, and the
+//! threads end within about a slice of each other, not a path.
 //!
 //! Chains come in groups (a fold's targets and `l1_ratio`s) that share
 //! what [`run`]'s `open` makes for them (the fold's problem). A group is
