@@ -342,6 +342,12 @@ impl<F: Float> ElasticNetCv<F> {
         // copies, one more fold than threads is open at once.
         let paths: Vec<ElasticNetPath<F>> = self.l1_ratios.iter().map(|&r| self.path(r)).collect();
         let (n_targets, n_alphas) = (y.ncols(), self.n_alphas);
+        let data = FoldedData {
+            x,
+            y,
+            sample_weight,
+            fold_of: &fold_of,
+        };
         let threads = chains::threads();
         let (seeds, window): (Vec<Option<Problem<F>>>, usize) = match trained {
             Some(trained) => (trained.into_iter().map(Some).collect(), n_folds),
@@ -351,7 +357,7 @@ impl<F: Float> ElasticNetCv<F> {
         let open = |fold: usize, seed: Option<Problem<F>>| {
             let problem = match seed {
                 Some(problem) => problem,
-                None => self.training_rows_problem(x, y, sample_weight, &fold_of, fold),
+                None => self.training_rows_problem(&data, fold),
             };
             check::representable(&problem)?;
             let features = self.features.build(&problem);
@@ -373,18 +379,7 @@ impl<F: Float> ElasticNetCv<F> {
         };
         let finish = |fold: usize, work: FoldWork<F>, columns: Vec<(usize, ColumnPath<F>)>| {
             let sums = held_out.as_ref().map(|h| &h[fold]);
-            self.score_fold(
-                x,
-                y,
-                sample_weight,
-                &fold_of,
-                fold,
-                &grids,
-                &paths,
-                &work.problem,
-                columns,
-                sums,
-            )
+            self.score_fold(&data, fold, &grids, &paths, &work.problem, columns, sums)
         };
         let score_all = || chains::run(seeds, n_alphas, window, open, step, finish);
         // Without the fold sums, the refit's problem is built from the
@@ -592,18 +587,8 @@ impl<F: Float> ElasticNetCv<F> {
     }
 
     /// The problem of the rows outside fold `fold`, from a copy of them.
-    fn training_rows_problem(
-        &self,
-        x: ArrayView2<F>,
-        y: ArrayView2<F>,
-        sample_weight: Option<ArrayView1<F>>,
-        fold_of: &[usize],
-        fold: usize,
-    ) -> Problem<F> {
-        let train: Vec<usize> = (0..fold_of.len()).filter(|&i| fold_of[i] != fold).collect();
-        let x_train = x.select(Axis(0), &train);
-        let y_train = y.select(Axis(0), &train);
-        let w_train = sample_weight.map(|w| w.select(Axis(0), &train));
+    fn training_rows_problem(&self, data: &FoldedData<'_, F>, fold: usize) -> Problem<F> {
+        let (x_train, y_train, w_train) = data.copy_rows(fold, false);
         Problem::new(
             x_train.view(),
             y_train.view(),
@@ -621,10 +606,7 @@ impl<F: Float> ElasticNetCv<F> {
     #[allow(clippy::too_many_arguments)]
     fn score_fold(
         &self,
-        x: ArrayView2<F>,
-        y: ArrayView2<F>,
-        sample_weight: Option<ArrayView1<F>>,
-        fold_of: &[usize],
+        data: &FoldedData<'_, F>,
         fold: usize,
         grids: &[Vec<F>],
         paths: &[ElasticNetPath<F>],
@@ -637,9 +619,9 @@ impl<F: Float> ElasticNetCv<F> {
         let mut plain = Array2::zeros((self.l1_ratios.len(), self.n_alphas));
         let mut relaxed = Array3::zeros((n_gammas, self.l1_ratios.len(), self.n_alphas));
         // The held-out rows, copied only if the sums cannot score a path.
-        let mut rows: Option<HeldOutRows<F>> = None;
+        let mut rows: Option<RowCopies<F>> = None;
         for (r, (settings, grid)) in paths.iter().zip(grids).enumerate() {
-            let targets = columns.by_ref().take(y.ncols()).collect();
+            let targets = columns.by_ref().take(data.y.ncols()).collect();
             let path = settings.assemble(problem, grid, targets)?;
             if let Some(scores) = sums.and_then(|s| self.score_from_sums(s, &path)) {
                 plain.row_mut(r).assign(&scores.0);
@@ -648,14 +630,7 @@ impl<F: Float> ElasticNetCv<F> {
                 }
                 continue;
             }
-            let (x_test, y_test, w_test) = rows.get_or_insert_with(|| {
-                let test: Vec<usize> = (0..fold_of.len()).filter(|&i| fold_of[i] == fold).collect();
-                (
-                    x.select(Axis(0), &test),
-                    y.select(Axis(0), &test),
-                    sample_weight.map(|w| w.select(Axis(0), &test)),
-                )
-            });
+            let (x_test, y_test, w_test) = rows.get_or_insert_with(|| data.copy_rows(fold, true));
             let scorer = HeldOut::new(
                 x_test.view(),
                 y_test.view(),
@@ -788,8 +763,31 @@ fn check_fold_weights<F: Float>(
     Ok(())
 }
 
-/// Copies of one fold's held-out `x`, `y` and weights.
-type HeldOutRows<F> = (Array2<F>, Array2<F>, Option<Array1<F>>);
+/// Copies of some rows of `x`, `y` and the weights.
+type RowCopies<F> = (Array2<F>, Array2<F>, Option<Array1<F>>);
+
+/// The data a cross-validation was given, and the fold of each row.
+struct FoldedData<'a, F> {
+    x: ArrayView2<'a, F>,
+    y: ArrayView2<'a, F>,
+    sample_weight: Option<ArrayView1<'a, F>>,
+    fold_of: &'a [usize],
+}
+
+impl<F: Float> FoldedData<'_, F> {
+    /// Copies of the rows in fold `fold` (`inside`) or outside it, in
+    /// order.
+    fn copy_rows(&self, fold: usize, inside: bool) -> RowCopies<F> {
+        let rows: Vec<usize> = (0..self.fold_of.len())
+            .filter(|&i| (self.fold_of[i] == fold) == inside)
+            .collect();
+        (
+            self.x.select(Axis(0), &rows),
+            self.y.select(Axis(0), &rows),
+            self.sample_weight.map(|w| w.select(Axis(0), &rows)),
+        )
+    }
+}
 
 /// What a fold's paths share while they run: its training problem and
 /// feature penalties.
