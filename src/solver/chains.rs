@@ -65,8 +65,7 @@ where
 {
     let n_groups = seeds.len();
     let board = Board {
-        seeds: seeds.into_iter().map(Some).collect(),
-        next: 0,
+        seeds: seeds.into_iter().enumerate(),
         open: 0,
         groups: (0..n_groups).map(|_| None).collect(),
         results: (0..n_groups).map(|_| None).collect(),
@@ -119,10 +118,8 @@ struct Shared<S, G, C, R> {
 
 /// The state of every group, under the lock.
 struct Board<S, G, C, R> {
-    /// The seeds of the groups not opened yet.
-    seeds: Vec<Option<S>>,
-    /// The next group to open.
-    next: usize,
+    /// The groups not opened yet, with their numbers.
+    seeds: std::iter::Enumerate<std::vec::IntoIter<S>>,
     /// Groups being opened, open, or being finished.
     open: usize,
     groups: Vec<Option<Group<G, C>>>,
@@ -135,8 +132,6 @@ struct Board<S, G, C, R> {
 struct Group<G, C> {
     shared: Arc<G>,
     chains: Vec<Slot<C>>,
-    /// Chains a worker holds.
-    running: usize,
 }
 
 /// A chain and the number of its steps done; `chain` is `None` while a
@@ -197,7 +192,6 @@ impl<S, G, C, R> Shared<S, G, C, R> {
                                         progress: 0,
                                     })
                                     .collect(),
-                                running: 0,
                             });
                             board = self.finish_if_done(board, g, finish);
                         }
@@ -222,7 +216,6 @@ impl<S, G, C, R> Shared<S, G, C, R> {
                     let g = board.groups[group]
                         .as_mut()
                         .expect("a held chain's group is open");
-                    g.running -= 1;
                     g.chains[index] = Slot {
                         chain: Some(chain),
                         progress: to,
@@ -261,11 +254,10 @@ impl<S, G, C, R> Shared<S, G, C, R> {
         if board.done == board.groups.len() {
             return Task::Stop;
         }
-        if board.next < board.seeds.len() && board.open < self.window {
-            let g = board.next;
-            board.next += 1;
+        if board.open < self.window
+            && let Some((g, seed)) = board.seeds.next()
+        {
             board.open += 1;
-            let seed = board.seeds[g].take().expect("each group opens once");
             return Task::Open(g, seed);
         }
         let mut best: Option<(usize, usize, usize)> = None;
@@ -286,7 +278,6 @@ impl<S, G, C, R> Shared<S, G, C, R> {
         let group = board.groups[g]
             .as_mut()
             .expect("chosen from the open groups");
-        group.running += 1;
         Task::Advance {
             group: g,
             index: c,
@@ -296,8 +287,8 @@ impl<S, G, C, R> Shared<S, G, C, R> {
         }
     }
 
-    /// Finishes group `g` (outside the lock) if every chain has run every
-    /// step; the lock, taken again.
+    /// Finishes group `g` (outside the lock) if every chain is back and
+    /// has run every step; the lock, taken again.
     fn finish_if_done<'a>(
         &'a self,
         mut board: MutexGuard<'a, Board<S, G, C, R>>,
@@ -305,7 +296,10 @@ impl<S, G, C, R> Shared<S, G, C, R> {
         finish: &impl Fn(usize, G, Vec<C>) -> Result<R>,
     ) -> MutexGuard<'a, Board<S, G, C, R>> {
         let group = board.groups[g].as_ref().expect("an open group");
-        let done = group.running == 0 && group.chains.iter().all(|s| s.progress == self.length);
+        let done = group
+            .chains
+            .iter()
+            .all(|s| s.chain.is_some() && s.progress == self.length);
         if !done {
             return board;
         }
