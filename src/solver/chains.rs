@@ -12,10 +12,19 @@
 //! what [`run`]'s `open` makes for them (the fold's problem). A group is
 //! opened when the window allows, its chains advance a slice at a time —
 //! a worker takes the chain that has made the least progress, runs steps
-//! on it for [`SLICE`] or until it ends, and puts it back — and the worker
-//! that ends a group's last chain hands the group to `finish`. Only
+//! on it for a slice of time or until it ends, and puts it back — and the
+//! worker that ends a group's last chain hands the group to `finish`. Only
 //! `window` groups are open at once, which bounds the memory of what
 //! `open` makes.
+//!
+//! A slice is a quarter of the work left per thread, at the pace of the
+//! steps so far, and at least [`SLICE`]: long while much is left, so that
+//! chains seldom change threads (each change moves a chain's state to
+//! another core's cache), and down to [`SLICE`] near the end, so that the
+//! threads still end within about that of each other. On the 3 ms
+//! cross-validation of the diabetes data, the 2-thread run took 1–3.5%
+//! less time than with slices of [`SLICE`] throughout, in each of six
+//! rounds of 300 runs of each, alternated in one process.
 //!
 //! Which thread runs which step changes from run to run; what a step
 //! computes does not: each chain's steps run in order on its own state,
@@ -26,11 +35,10 @@ use std::time::{Duration, Instant};
 
 use crate::Result;
 
-/// The time a worker keeps a chain before it puts it back: long enough
-/// that taking and returning it (a lock, an `Arc`) costs well under 1%,
-/// short enough that the threads end within about this of each other.
-/// In unit tests every step is a slice of its own, so that chains
-/// interleave as much as they can.
+/// The shortest time a worker keeps a chain before it puts it back (see
+/// [`slice_length`]): long enough that taking and returning it (a lock,
+/// an `Arc`) costs well under 1%. In unit tests every step is a slice of
+/// its own, so that chains interleave as much as they can.
 pub(crate) const SLICE: Duration = if cfg!(test) {
     Duration::ZERO
 } else {
@@ -70,11 +78,14 @@ where
         groups: (0..n_groups).map(|_| None).collect(),
         results: (0..n_groups).map(|_| None).collect(),
         done: 0,
+        steps: 0,
+        stepping: Duration::ZERO,
     };
     let shared = Shared {
         board: Mutex::new(board),
         length,
         window: window.max(1),
+        threads: threads(),
     };
     let work = || shared.work(&open, &step, &finish);
     #[cfg(feature = "rayon")]
@@ -100,6 +111,26 @@ where
         .collect()
 }
 
+/// How long a worker keeps the chain it takes when `remaining` steps are
+/// left in all (those of groups not yet open included) and the steps so
+/// far took `pace` each (`None` before any): a quarter of the work left
+/// per thread, and at least `shortest` ([`SLICE`]). A zero `shortest`
+/// makes every step a slice of its own.
+fn slice_length(
+    remaining: usize,
+    pace: Option<Duration>,
+    threads: usize,
+    shortest: Duration,
+) -> Duration {
+    match pace {
+        Some(pace) if !shortest.is_zero() => {
+            let per_thread = pace.mul_f64(remaining as f64 / threads.max(1) as f64);
+            (per_thread / 4).max(shortest)
+        }
+        _ => shortest,
+    }
+}
+
 /// The number of threads [`run`] uses: those of the current rayon pool,
 /// or 1 without the `rayon` feature.
 pub(crate) fn threads() -> usize {
@@ -114,6 +145,7 @@ struct Shared<S, G, C, R> {
     board: Mutex<Board<S, G, C, R>>,
     length: usize,
     window: usize,
+    threads: usize,
 }
 
 /// The state of every group, under the lock.
@@ -126,6 +158,9 @@ struct Board<S, G, C, R> {
     results: Vec<Option<Result<R>>>,
     /// Groups with a result.
     done: usize,
+    /// The steps run so far, and the time they took.
+    steps: usize,
+    stepping: Duration,
 }
 
 /// An open group.
@@ -150,6 +185,7 @@ enum Task<S, G, C> {
         shared: Arc<G>,
         chain: C,
         from: usize,
+        slice: Duration,
     },
     /// Nothing this worker can take now.
     Stop,
@@ -208,11 +244,16 @@ impl<S, G, C, R> Shared<S, G, C, R> {
                     shared,
                     mut chain,
                     from,
+                    slice,
                 } => {
                     drop(board);
-                    let to = self.advance(&shared, &mut chain, from, step);
+                    let start = Instant::now();
+                    let to = self.advance(&shared, &mut chain, from, slice, step);
+                    let took = start.elapsed();
                     drop(shared);
                     board = self.lock();
+                    board.steps += to - from;
+                    board.stepping += took;
                     let g = board.groups[group]
                         .as_mut()
                         .expect("a held chain's group is open");
@@ -226,13 +267,14 @@ impl<S, G, C, R> Shared<S, G, C, R> {
         }
     }
 
-    /// Runs steps `from..` of `chain` until [`SLICE`] has passed or the
+    /// Runs steps `from..` of `chain` until `slice` has passed or the
     /// chain ends; the first step not run.
     fn advance(
         &self,
         shared: &G,
         chain: &mut C,
         from: usize,
+        slice: Duration,
         step: &impl Fn(&G, &mut C, usize),
     ) -> usize {
         let start = Instant::now();
@@ -240,7 +282,7 @@ impl<S, G, C, R> Shared<S, G, C, R> {
         while i < self.length {
             step(shared, chain, i);
             i += 1;
-            if start.elapsed() >= SLICE {
+            if start.elapsed() >= slice {
                 break;
             }
         }
@@ -261,9 +303,14 @@ impl<S, G, C, R> Shared<S, G, C, R> {
             return Task::Open(g, seed);
         }
         let mut best: Option<(usize, usize, usize)> = None;
+        // The steps left in the open groups, and their chains.
+        let (mut remaining, mut chains, mut open) = (0, 0, 0);
         for (g, group) in board.groups.iter().enumerate() {
             let Some(group) = group else { continue };
+            open += 1;
+            chains += group.chains.len();
             for (c, slot) in group.chains.iter().enumerate() {
+                remaining += self.length - slot.progress;
                 if slot.chain.is_some()
                     && slot.progress < self.length
                     && best.is_none_or(|(_, _, p)| slot.progress < p)
@@ -275,6 +322,10 @@ impl<S, G, C, R> Shared<S, G, C, R> {
         let Some((g, c, from)) = best else {
             return Task::Stop;
         };
+        // Groups not yet open, as many chains each as the open ones.
+        remaining += board.seeds.len() * self.length * chains / open;
+        let pace = (board.steps > 0).then(|| board.stepping.div_f64(board.steps as f64));
+        let slice = slice_length(remaining, pace, self.threads, SLICE);
         let group = board.groups[g]
             .as_mut()
             .expect("chosen from the open groups");
@@ -284,6 +335,7 @@ impl<S, G, C, R> Shared<S, G, C, R> {
             shared: Arc::clone(&group.shared),
             chain: group.chains[c].chain.take().expect("chosen as not held"),
             from,
+            slice,
         }
     }
 
@@ -384,6 +436,23 @@ mod tests {
             Err(Error::EmptyInput { what: "group 1" })
         ));
         assert_eq!(*results[2].as_ref().unwrap(), 0);
+    }
+
+    /// A slice is a quarter of the work left per thread, no shorter than
+    /// the shortest: long at the start, the shortest near the end and
+    /// before any step has been timed; zero stays zero.
+    #[test]
+    fn slices_shrink_with_the_work_left() {
+        let (us, shortest) = (Duration::from_micros, Duration::from_micros(50));
+        // 1000 steps of 10 µs on 2 threads: 5 ms each, a quarter 1.25 ms.
+        assert_eq!(slice_length(1000, Some(us(10)), 2, shortest), us(1250));
+        assert_eq!(slice_length(1000, Some(us(10)), 4, shortest), us(625));
+        assert_eq!(slice_length(10, Some(us(10)), 2, shortest), shortest);
+        assert_eq!(slice_length(1000, None, 2, shortest), shortest);
+        assert_eq!(
+            slice_length(1000, Some(us(10)), 2, Duration::ZERO),
+            Duration::ZERO
+        );
     }
 
     /// At most `window` groups are open at once.

@@ -41,6 +41,27 @@ use crate::scale::column_means;
 /// Rows per fold gathered before one Gram update.
 const CHUNK: usize = 128;
 
+/// The least work worth a job of its own in [`training_problems`]. A
+/// thread woken for a smaller job can come after the caller has done the
+/// rest and keep it waiting: the 442 rows of the diabetes data took longer
+/// in four parallel blocks than in one.
+#[derive(Clone, Copy)]
+struct Grain {
+    /// The fewest products `xᵢⱼ·xᵢₗ` a block of rows of the pass is given.
+    block: usize,
+    /// The fewest values the sums after the pass (the fold totals, the
+    /// training problems, the held-out sums) must add up to be computed
+    /// in parallel (read only with `rayon`).
+    #[cfg_attr(not(feature = "rayon"), allow(dead_code))]
+    totals: usize,
+}
+
+/// About 0.1 ms of work each.
+const GRAIN: Grain = Grain {
+    block: 1 << 21,
+    totals: 1 << 20,
+};
+
 /// The sums of one fold over one block of rows, around the common shift.
 struct FoldSums<F> {
     /// The sums of the rows so far (`gram`'s upper triangle only).
@@ -60,22 +81,24 @@ struct FoldSums<F> {
 }
 
 impl<F: Float> FoldSums<F> {
-    fn new(p: usize, k: usize) -> Self {
+    /// No rows yet, with room to buffer `rows` rows (at most [`CHUNK`]).
+    fn new(p: usize, k: usize, rows: usize) -> Self {
+        let rows = rows.clamp(1, CHUNK);
         Self {
             sums: Totals::zeros(p, k),
             first: None,
             spread: Array1::zeros(p),
             max_abs: Array1::zeros(p),
             // Rows padded with zeros for the AVX-512 kernel.
-            bx: Array2::zeros((CHUNK, p.div_ceil(PANEL) * PANEL)),
-            by: Array2::zeros((CHUNK, k)),
+            bx: Array2::zeros((rows, p.div_ceil(PANEL) * PANEL)),
+            by: Array2::zeros((rows, k)),
             filled: 0,
             blocks: column_blocks(p),
         }
     }
 
     /// Adds row `(x, y)` with weight `w` to the buffer (the caller flushes
-    /// it when `filled` reaches [`CHUNK`]).
+    /// it when it is full).
     #[inline(always)]
     fn push(&mut self, x: ArrayView1<F>, y: ArrayView1<F>, w: F, cx: &Array1<F>, cy: &Array1<F>) {
         self.sums.weight += w;
@@ -212,12 +235,21 @@ impl<F: Float> RowPass<'_, F> {
         cy: &Array1<F>,
     ) -> Vec<FoldSums<F>> {
         let (p, k) = (self.x.ncols(), self.y.ncols());
-        let mut sums: Vec<FoldSums<F>> = (0..self.n_folds).map(|_| FoldSums::new(p, k)).collect();
+        // Buffers no larger than each fold's rows in the block: zeroing a
+        // full chunk per fold cost half the pass of a small problem.
+        let mut rows_in = vec![0usize; self.n_folds];
+        for &f in &self.fold_of[start..end] {
+            rows_in[f] += 1;
+        }
+        let mut sums: Vec<FoldSums<F>> = rows_in
+            .into_iter()
+            .map(|rows| FoldSums::new(p, k, rows))
+            .collect();
         for i in start..end {
             let w = self.sample_weight.map_or(F::one(), |w| w[i]);
             let fold = &mut sums[self.fold_of[i]];
             fold.push(self.x.row(i), self.y.row(i), w, cx, cy);
-            if fold.filled == CHUNK {
+            if fold.filled == fold.bx.nrows() {
                 // About the rows read until the next fold fills, fetched
                 // while this one's are multiplied.
                 let until = (i + 1 + CHUNK * self.n_folds).min(end);
@@ -297,6 +329,31 @@ pub(crate) fn training_problems<F: Float>(
     fit_intercept: bool,
     standardize: bool,
 ) -> crate::Result<Option<FoldProblems<F>>> {
+    training_problems_in_grains(
+        x,
+        y,
+        sample_weight,
+        fold_of,
+        n_folds,
+        fit_intercept,
+        standardize,
+        GRAIN,
+    )
+}
+
+/// [`training_problems`] with the given grain (tests use a finer one to
+/// reach the parallel code on small data).
+#[allow(clippy::too_many_arguments)]
+fn training_problems_in_grains<F: Float>(
+    x: ArrayView2<F>,
+    y: ArrayView2<F>,
+    sample_weight: Option<ArrayView1<F>>,
+    fold_of: &[usize],
+    n_folds: usize,
+    fit_intercept: bool,
+    standardize: bool,
+    grain: Grain,
+) -> crate::Result<Option<FoldProblems<F>>> {
     let (m, p) = x.dim();
     let k = y.ncols();
     // Only the weights' ratios matter: divided by the largest, huge or
@@ -316,10 +373,13 @@ pub(crate) fn training_problems<F: Float>(
     // Rows in a fixed number of contiguous blocks (independent of the
     // number of threads, so that results are too), each summed on its own
     // — in parallel with `rayon` — then added up in order. At most 8
-    // blocks, and fewer when their sums would take over 64 MB.
+    // blocks, fewer when their sums would take over 64 MB, and one per
+    // `grain.block` products at least.
     let per_block = (n_folds * (p * p + p * k) * std::mem::size_of::<F>()).max(1);
-    let n_blocks = (64 << 20) / per_block;
-    let n_blocks = n_blocks.clamp(1, 8).min(m.div_ceil(CHUNK).max(1));
+    let n_blocks = ((64 << 20) / per_block)
+        .min(m * p * p / grain.block.max(1))
+        .clamp(1, 8)
+        .min(m.div_ceil(CHUNK).max(1));
     let bounds = row_blocks(m, n_blocks);
     let ordinary = |a: &F| *a == F::zero() || (*a >= F::cast(1e-60) && *a <= F::cast(1e60));
     if !y.iter().all(|v| ordinary(&v.abs())) {
@@ -399,9 +459,13 @@ pub(crate) fn training_problems<F: Float>(
     // block sums.
     let fold_total = |f: usize| Totals::of_fold(&sums, f, p, k);
     #[cfg(feature = "rayon")]
-    let fold_totals: Vec<Totals<F>> = {
+    let parallel = n_folds * n_folds.max(n_blocks) * p * p >= grain.totals;
+    #[cfg(feature = "rayon")]
+    let fold_totals: Vec<Totals<F>> = if parallel {
         use rayon::prelude::*;
         (0..n_folds).into_par_iter().map(fold_total).collect()
+    } else {
+        (0..n_folds).map(fold_total).collect()
     };
     #[cfg(not(feature = "rayon"))]
     let fold_totals: Vec<Totals<F>> = (0..n_folds).map(fold_total).collect();
@@ -421,7 +485,7 @@ pub(crate) fn training_problems<F: Float>(
     let held_out = |f: usize| HeldOutSums::new(&fold_totals[f], &cx, &cy);
     // Excluding fold `n_folds`, which does not exist: all rows.
     #[cfg(feature = "rayon")]
-    let (trained, (full, held_out)) = {
+    let (trained, (full, held_out)) = if parallel {
         use rayon::prelude::*;
         rayon::join(
             || (0..n_folds).into_par_iter().map(problem).collect(),
@@ -431,6 +495,11 @@ pub(crate) fn training_problems<F: Float>(
                     || (0..n_folds).into_par_iter().map(held_out).collect(),
                 )
             },
+        )
+    } else {
+        (
+            (0..n_folds).map(problem).collect(),
+            (problem(n_folds), (0..n_folds).map(held_out).collect()),
         )
     };
     #[cfg(not(feature = "rayon"))]
@@ -752,19 +821,30 @@ mod tests {
         d.x.column_mut(4).mapv_inplace(|v| v * 1e3 + 50.0);
         let fold_of: Vec<usize> = (0..600).map(|i| (i * 7) % 4).collect();
         let weights = ndarray::Array1::from_shape_fn(600, |i| ((i % 5) as f64) * 0.5);
-        for (weighted, fit_intercept, standardize) in [
-            (false, true, false),
-            (false, true, true),
-            (true, true, true),
-            (true, false, false),
-            (false, false, true),
-        ] {
+        // One block of rows, serial sums after it; five blocks (600 rows
+        // in chunks of 128), in parallel with `rayon`.
+        let fine = Grain {
+            block: 1,
+            totals: 0,
+        };
+        for (grain, (weighted, fit_intercept, standardize)) in
+            [GRAIN, fine].into_iter().flat_map(|g| {
+                [
+                    (false, true, false),
+                    (false, true, true),
+                    (true, true, true),
+                    (true, false, false),
+                    (false, false, true),
+                ]
+                .map(|case| (g, case))
+            })
+        {
             let sw = weighted.then(|| weights.view());
             let FoldProblems {
                 trained: mut problems,
                 full: all,
                 held_out,
-            } = training_problems(
+            } = training_problems_in_grains(
                 d.x.view(),
                 d.y.view(),
                 sw,
@@ -772,6 +852,7 @@ mod tests {
                 4,
                 fit_intercept,
                 standardize,
+                grain,
             )
             .expect("finite")
             .expect("applies");
