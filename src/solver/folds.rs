@@ -377,7 +377,7 @@ fn training_problems_in_grains<F: Float>(
     // `grain.block` products at least.
     let per_block = (n_folds * (p * p + p * k) * std::mem::size_of::<F>()).max(1);
     let n_blocks = ((64 << 20) / per_block)
-        .min(m * p * p / grain.block.max(1))
+        .min(m.saturating_mul(p * p) / grain.block.max(1))
         .clamp(1, 8)
         .min(m.div_ceil(CHUNK).max(1));
     let bounds = row_blocks(m, n_blocks);
@@ -459,7 +459,7 @@ fn training_problems_in_grains<F: Float>(
     // block sums.
     let fold_total = |f: usize| Totals::of_fold(&sums, f, p, k);
     #[cfg(feature = "rayon")]
-    let parallel = n_folds * n_folds.max(n_blocks) * p * p >= grain.totals;
+    let parallel = (n_folds * n_folds.max(n_blocks)).saturating_mul(p * p) >= grain.totals;
     #[cfg(feature = "rayon")]
     let fold_totals: Vec<Totals<F>> = if parallel {
         use rayon::prelude::*;
