@@ -309,6 +309,7 @@ impl<F: Float> ElasticNetCv<F> {
             n_folds,
             self.fit_intercept,
             self.standardize,
+            folds::GRAIN,
         )?;
         let fold_route = routed.is_some();
         let (full, trained, held_out) = match routed {

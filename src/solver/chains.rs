@@ -323,7 +323,12 @@ impl<S, G, C, R> Shared<S, G, C, R> {
             return Task::Stop;
         };
         // Groups not yet open, as many chains each as the open ones.
-        remaining += board.seeds.len() * self.length * chains / open;
+        remaining = remaining.saturating_add(
+            board
+                .seeds
+                .len()
+                .saturating_mul(self.length.saturating_mul(chains) / open),
+        );
         let pace = (board.steps > 0).then(|| board.stepping.div_f64(board.steps as f64));
         let slice = slice_length(remaining, pace, self.threads, SLICE);
         let group = board.groups[g]

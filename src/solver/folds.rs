@@ -38,7 +38,7 @@ use super::problem::{
 use crate::Float;
 use crate::scale::column_means;
 
-/// Rows per fold gathered before one Gram update.
+/// The most rows per fold gathered before one Gram update.
 const CHUNK: usize = 128;
 
 /// The least work worth a job of its own in [`training_problems`]. A
@@ -46,18 +46,20 @@ const CHUNK: usize = 128;
 /// rest and keep it waiting: the 442 rows of the diabetes data took longer
 /// in four parallel blocks than in one.
 #[derive(Clone, Copy)]
-struct Grain {
+pub(crate) struct Grain {
     /// The fewest products `xᵢⱼ·xᵢₗ` a block of rows of the pass is given.
     block: usize,
     /// The fewest values the sums after the pass (the fold totals, the
-    /// training problems, the held-out sums) must add up to be computed
-    /// in parallel (read only with `rayon`).
+    /// training problems, the held-out sums) must add up to in all to be
+    /// computed in parallel (read only with `rayon`).
     #[cfg_attr(not(feature = "rayon"), allow(dead_code))]
     totals: usize,
 }
 
-/// About 0.1 ms of work each.
-const GRAIN: Grain = Grain {
+/// About 0.1 ms of work: per block of rows, and for the sums after the
+/// pass in all (tests pass a finer grain to reach the parallel code on
+/// small data).
+pub(crate) const GRAIN: Grain = Grain {
     block: 1 << 21,
     totals: 1 << 20,
 };
@@ -314,37 +316,15 @@ pub(crate) struct FoldProblems<F> {
 /// folds `0..n_folds`), or `Ok(None)` when the fold-sum route does not
 /// apply (see the module docs) — `x` has then not necessarily been looked
 /// at. Weights, if any, must be validated, with a positive total outside
-/// every fold.
+/// every fold. `grain` is the least work given a job of its own
+/// ([`GRAIN`]).
 ///
 /// # Errors
 ///
 /// [`Error::NonFinite`](crate::Error::NonFinite) if a value of `x` is NaN
 /// or infinite (the fold sums are then not finite: no pass of its own).
-pub(crate) fn training_problems<F: Float>(
-    x: ArrayView2<F>,
-    y: ArrayView2<F>,
-    sample_weight: Option<ArrayView1<F>>,
-    fold_of: &[usize],
-    n_folds: usize,
-    fit_intercept: bool,
-    standardize: bool,
-) -> crate::Result<Option<FoldProblems<F>>> {
-    training_problems_in_grains(
-        x,
-        y,
-        sample_weight,
-        fold_of,
-        n_folds,
-        fit_intercept,
-        standardize,
-        GRAIN,
-    )
-}
-
-/// [`training_problems`] with the given grain (tests use a finer one to
-/// reach the parallel code on small data).
 #[allow(clippy::too_many_arguments)]
-fn training_problems_in_grains<F: Float>(
+pub(crate) fn training_problems<F: Float>(
     x: ArrayView2<F>,
     y: ArrayView2<F>,
     sample_weight: Option<ArrayView1<F>>,
@@ -375,7 +355,9 @@ fn training_problems_in_grains<F: Float>(
     // — in parallel with `rayon` — then added up in order. At most 8
     // blocks, fewer when their sums would take over 64 MB, and one per
     // `grain.block` products at least.
-    let per_block = (n_folds * (p * p + p * k) * std::mem::size_of::<F>()).max(1);
+    let per_block = n_folds
+        .saturating_mul((p * p + p * k) * std::mem::size_of::<F>())
+        .max(1);
     let n_blocks = ((64 << 20) / per_block)
         .min(m.saturating_mul(p * p) / grain.block.max(1))
         .clamp(1, 8)
@@ -459,7 +441,12 @@ fn training_problems_in_grains<F: Float>(
     // block sums.
     let fold_total = |f: usize| Totals::of_fold(&sums, f, p, k);
     #[cfg(feature = "rayon")]
-    let parallel = (n_folds * n_folds.max(n_blocks)).saturating_mul(p * p) >= grain.totals;
+    // Per fold: its total over the blocks, its training set's sum of the
+    // other folds' totals, its held-out sums; and all rows' problem.
+    let parallel = n_folds
+        .saturating_mul(n_blocks + n_folds + 2)
+        .saturating_mul(p * p)
+        >= grain.totals;
     #[cfg(feature = "rayon")]
     let fold_totals: Vec<Totals<F>> = if parallel {
         use rayon::prelude::*;
@@ -811,9 +798,59 @@ mod tests {
         (a - b).abs() <= 1e-10 * scale.max(1.0)
     }
 
+    /// The problems and held-out sums are the same to the bit whether the
+    /// sums after the pass run in parallel or not, on any number of
+    /// threads: a fold's total adds the blocks in order, a training set
+    /// the fold totals in order.
+    #[test]
+    fn fold_sums_do_not_depend_on_the_threads() {
+        let d = make_regression(600, 5, 3, 0.5, 11);
+        let fold_of: Vec<usize> = (0..600).map(|i| (i * 7) % 4).collect();
+        let weights = ndarray::Array1::from_shape_fn(600, |i| 0.5 + (i % 3) as f64);
+        let bits = |totals: usize| -> Vec<u64> {
+            let grain = Grain { block: 1, totals };
+            let sw = Some(weights.view());
+            let FoldProblems {
+                trained,
+                full,
+                held_out,
+            } = training_problems(d.x.view(), d.y.view(), sw, &fold_of, 4, true, true, grain)
+                .expect("finite")
+                .expect("applies");
+            let mut out = Vec::new();
+            for problem in trained.iter().chain([&full]) {
+                let Design::Gram { gram, xty } = &problem.design else {
+                    panic!("Gram designs expected");
+                };
+                out.extend(gram.iter().chain(xty).chain(&problem.x_mean));
+                out.extend(problem.x_scale.iter().chain(&problem.y_mean));
+                out.extend(problem.yty.iter().chain(&problem.col_norm2));
+            }
+            for sums in &held_out {
+                out.extend(sums.gram.iter().chain(&sums.xty).chain(&sums.yty));
+                out.extend(sums.x_mean.iter().chain(&sums.y_mean));
+                out.extend(sums.shift_x.iter().chain(&sums.shift_y));
+                out.extend([sums.weight, sums.unit]);
+            }
+            out.into_iter().map(f64::to_bits).collect()
+        };
+        let serial = bits(usize::MAX);
+        #[cfg(feature = "rayon")]
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool");
+            assert!(pool.install(|| bits(0)) == serial, "{threads} threads");
+        }
+        #[cfg(not(feature = "rayon"))]
+        assert!(bits(0) == serial);
+    }
+
     /// Each training set's problem equals the one built from a copy of its
     /// rows: same Gram matrix, correlations, norms, means and scales (600
-    /// rows: three blocks of fold sums).
+    /// rows: one block of fold sums at the default grain, five at a fine
+    /// one).
     #[test]
     fn fold_sums_equal_problems_built_from_the_rows() {
         let mut d = make_regression(600, 5, 3, 0.5, 7);
@@ -844,7 +881,7 @@ mod tests {
                 trained: mut problems,
                 full: all,
                 held_out,
-            } = training_problems_in_grains(
+            } = training_problems(
                 d.x.view(),
                 d.y.view(),
                 sw,
@@ -931,7 +968,7 @@ mod tests {
         let w_true = ndarray::array![[1.5], [-2.0], [0.25]];
         let y = d.x.dot(&w_true) + 4.0;
         let fold_of: Vec<usize> = (0..200).map(|i| i % 2).collect();
-        let routed = training_problems(d.x.view(), y.view(), None, &fold_of, 2, true, false)
+        let routed = training_problems(d.x.view(), y.view(), None, &fold_of, 2, true, false, GRAIN)
             .expect("finite")
             .expect("applies");
         let sums = &routed.held_out[0];
@@ -967,10 +1004,18 @@ mod tests {
         w[0] = 0.0;
         w[m - 1] = 0.0;
         let fold_of: Vec<usize> = (0..m).map(|i| i % 3).collect();
-        let routed =
-            training_problems(x.view(), y.view(), Some(w.view()), &fold_of, 3, true, false)
-                .expect("finite")
-                .expect("applies");
+        let routed = training_problems(
+            x.view(),
+            y.view(),
+            Some(w.view()),
+            &fold_of,
+            3,
+            true,
+            false,
+            GRAIN,
+        )
+        .expect("finite")
+        .expect("applies");
         let want = Problem::new(
             x.view(),
             y.view(),
