@@ -22,7 +22,7 @@
 //! chains seldom change threads (each change moves a chain's state to
 //! another core's cache), and down to [`SLICE`] near the end, so that the
 //! threads still end within about that of each other. On the 3 ms
-//! cross-validation of the diabetes data, the 2-thread run took 1–3.5%
+//! cross-validation of the diabetes data, the 2-thread run took 1.1–3.5%
 //! less time than with slices of [`SLICE`] throughout, in each of six
 //! rounds of 300 runs of each, alternated in one process.
 //!
