@@ -247,9 +247,7 @@ impl<S, G, C, R> Shared<S, G, C, R> {
                     slice,
                 } => {
                     drop(board);
-                    let start = Instant::now();
-                    let to = self.advance(&shared, &mut chain, from, slice, step);
-                    let took = start.elapsed();
+                    let (to, took) = self.advance(&shared, &mut chain, from, slice, step);
                     drop(shared);
                     board = self.lock();
                     board.steps += to - from;
@@ -268,7 +266,7 @@ impl<S, G, C, R> Shared<S, G, C, R> {
     }
 
     /// Runs steps `from..` of `chain` until `slice` has passed or the
-    /// chain ends; the first step not run.
+    /// chain ends; the first step not run, and the time the steps took.
     fn advance(
         &self,
         shared: &G,
@@ -276,17 +274,17 @@ impl<S, G, C, R> Shared<S, G, C, R> {
         from: usize,
         slice: Duration,
         step: &impl Fn(&G, &mut C, usize),
-    ) -> usize {
+    ) -> (usize, Duration) {
         let start = Instant::now();
         let mut i = from;
-        while i < self.length {
+        loop {
             step(shared, chain, i);
             i += 1;
-            if start.elapsed() >= slice {
-                break;
+            let took = start.elapsed();
+            if i == self.length || took >= slice {
+                return (i, took);
             }
         }
-        i
     }
 
     /// The next task: open a group if the window allows, else the chain
