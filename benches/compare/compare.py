@@ -99,6 +99,18 @@ def run_ours(dirname, task, l1_ratio, alpha, repeats, threads, tol):
     return statistics.median(res["times"]), out, res
 
 
+def ours_around(dirname, task, l1_ratio, alpha, repeats, peers):
+    """`peers()` between two runs of ours of `repeats` runs each (A B A):
+    our median is over both, so that ours and the peers are sampled over
+    the same seconds. The host's speed moves in spells of seconds to
+    minutes (by up to 40 % on the tall path); timed one after the other, a
+    spell that took only our turn decided the ratio."""
+    _, out, first = run_ours(dirname, task, l1_ratio, alpha, repeats, 1, TOL)
+    theirs = peers()
+    _, out, second = run_ours(dirname, task, l1_ratio, alpha, repeats, 1, TOL)
+    return statistics.median(first["times"] + second["times"]), out, theirs
+
+
 PEER_BUDGET = 60.0  # seconds for one peer fit before it is stopped
 CV_SPAN = 8.0  # seconds the 1- and 2-thread CV pairs span at least
 
@@ -246,10 +258,10 @@ def main():
                 for frac in fractions if "fit" in work else ():
                     alpha = frac * amax
                     setting = f"l1_ratio={l1_ratio}, alpha={frac}·alpha_max"
-                    ours_t, out, res = run_ours(d, "fit", l1_ratio, alpha, repeats, 1, TOL)
+                    ours_t, out, peers = ours_around(d, "fit", l1_ratio, alpha, repeats,
+                                                     lambda: fit_contestants(X, y, alpha, l1_ratio, repeats))
                     vals = np.loadtxt(out)
                     ours_obj = objective(X, y, vals[:-1], vals[-1], alpha, l1_ratio)
-                    peers = fit_contestants(X, y, alpha, l1_ratio, repeats)
                     stopped = [n for n, t, _, _ in peers if t is None]
                     peers = [r for r in peers if r[1] is not None]
                     objs = [objective(X, y, c, b, alpha, l1_ratio) for _, _, c, b in peers]
@@ -280,15 +292,17 @@ def main():
                 if name == "huge" or not work & {"path", "cv"}:
                     continue
                 # The 100-alpha path (scikit-learn's enet_path needs centred data: centring is timed).
-                ours_t, out, res = run_ours(d, "path", l1_ratio, 0.0, repeats, 1, TOL)
-                ours_path = np.loadtxt(out)
-                alphas = ours_path[:, 0]
+                # Our run before and after scikit-learn's (A B A); skglm's
+                # path, far slower than both, comes after.
+                alphas = np.loadtxt(run_ours(d, "path", l1_ratio, 0.0, 1, 1, TOL)[1])[:, 0]
 
                 def sk_path():
                     Xc, yc = X - X.mean(0), y - y.mean()
                     return enet_path(Xc, yc, l1_ratio=l1_ratio, alphas=alphas, tol=TOL, max_iter=100_000)
 
-                sk_t, (_, sk_coefs, _) = timed(sk_path, repeats)
+                ours_t, out, (sk_t, (_, sk_coefs, _)) = ours_around(d, "path", l1_ratio, 0.0, repeats,
+                                                                    lambda: timed(sk_path, repeats))
+                ours_path = np.loadtxt(out)
                 est = skglm.Lasso(tol=1e-10, max_epochs=100_000) if l1_ratio == 1.0 else \
                     skglm.ElasticNet(l1_ratio=l1_ratio, tol=1e-10, max_epochs=100_000)
                 est.path(X[:50] - X[:50].mean(0), y[:50] - y[:50].mean(), alphas[:3])  # numba compile
