@@ -788,10 +788,11 @@ impl<F: Float> Path<F> {
             converged: vec![true; n_alphas],
         });
         for i in 0..n_alphas {
-            let w: Vec<Array1<F>> = columns.iter().map(|c| c[i].w.clone()).collect();
-            let (weight, bias) = problem.to_original_scale(&w);
-            coefs.index_axis_mut(Axis(0), i).assign(&weight);
-            intercepts.row_mut(i).assign(&bias);
+            problem.to_original_scale_into(
+                columns.iter().map(|c| &c[i].w),
+                coefs.index_axis_mut(Axis(0), i),
+                intercepts.row_mut(i),
+            );
             for column in columns {
                 let s = &column[i].solution;
                 n_iter[i] = n_iter[i].max(s.n_iter);
@@ -803,10 +804,11 @@ impl<F: Float> Path<F> {
                     .iter()
                     .map(|c| c[i].relaxed.as_ref().expect("relax computes every refit"))
                     .collect();
-                let w: Vec<Array1<F>> = refits.iter().map(|r| r.w.clone()).collect();
-                let (weight, bias) = problem.to_original_scale(&w);
-                relaxed.coefs.index_axis_mut(Axis(0), i).assign(&weight);
-                relaxed.intercepts.row_mut(i).assign(&bias);
+                problem.to_original_scale_into(
+                    refits.iter().map(|r| &r.w),
+                    relaxed.coefs.index_axis_mut(Axis(0), i),
+                    relaxed.intercepts.row_mut(i),
+                );
                 relaxed.converged[i] = refits.iter().all(|r| r.solution.converged);
             }
         }

@@ -285,10 +285,12 @@ fn push_row<F: Float>(
     let c = c.as_slice().expect("contiguous");
     match v.as_slice() {
         Some(vs) => {
-            for j in 0..vs.len() {
-                let d = vs[j] - c[j];
-                sum[j] += w * d;
-                buf[j] = root * d;
+            // Zipped slices, not indices: no bounds checks, so it
+            // vectorizes (a fifth of the diabetes pass went to them).
+            for (((&e, &c), s), b) in vs.iter().zip(c).zip(sum.iter_mut()).zip(buf.iter_mut()) {
+                let d = e - c;
+                *s += w * d;
+                *b = root * d;
             }
         }
         None => {

@@ -1,7 +1,10 @@
 //! The preprocessed problem every solver works on: centred, optionally
 //! standardized data, held either as a Gram matrix or as a column-major copy.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, ShapeBuilder, Zip, s};
+use ndarray::{
+    Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, ShapeBuilder, Zip,
+    s,
+};
 
 use crate::Float;
 use crate::scale::{column_means, column_moments};
@@ -958,17 +961,32 @@ pub(crate) fn first_rows_shift<F: Float>(
         return shift;
     };
     let inv = F::one() / F::from_usize_lossy(rows.len());
-    let first = x.row(first);
+    let first = x.row(first).to_vec();
     let mut constant = vec![true; p];
-    for &i in &rows {
-        for (j, &v) in x.row(i).iter().enumerate() {
-            shift[j] += v * inv;
-            constant[j] &= v == first[j];
+    let sums = shift.as_slice_mut().expect("a new array is contiguous");
+    // Zipped, not indexed: no bounds checks in the loop over a row.
+    fn add<F: Float>(
+        sums: &mut [F],
+        constant: &mut [bool],
+        first: &[F],
+        row: impl Iterator<Item = F>,
+        inv: F,
+    ) {
+        for (((s, c), v), &f) in sums.iter_mut().zip(constant).zip(row).zip(first) {
+            *s += v * inv;
+            *c &= v == f;
         }
     }
-    for j in 0..p {
-        if constant[j] {
-            shift[j] = first[j];
+    for &i in &rows {
+        let row = x.row(i);
+        match row.as_slice() {
+            Some(values) => add(sums, &mut constant, &first, values.iter().copied(), inv),
+            None => add(sums, &mut constant, &first, row.iter().copied(), inv),
+        }
+    }
+    for ((s, &c), &f) in sums.iter_mut().zip(&constant).zip(&first) {
+        if c {
+            *s = f;
         }
     }
     shift
@@ -1045,11 +1063,33 @@ impl<F: Float> Problem<F> {
     /// `b = ȳ − x̄ᵀW` (zero without intercept, as `x̄ = ȳ = 0` then).
     pub fn to_original_scale(&self, w: &[Array1<F>]) -> (Array2<F>, Array1<F>) {
         let mut weight = Array2::zeros((self.n_features(), w.len()));
-        for (mut col, wl) in weight.axis_iter_mut(Axis(1)).zip(w) {
-            col.assign(&(wl / &self.x_scale));
-        }
-        let bias = &self.y_mean - &self.x_mean.dot(&weight);
+        let mut bias = Array1::zeros(w.len());
+        self.to_original_scale_into(w, weight.view_mut(), bias.view_mut());
         (weight, bias)
+    }
+
+    /// [`to_original_scale`](Self::to_original_scale) written into
+    /// `weight` (p × k) and `bias` (k): no allocation, for the hundreds of
+    /// solutions of a path.
+    pub fn to_original_scale_into<'a>(
+        &self,
+        w: impl IntoIterator<Item = &'a Array1<F>>,
+        mut weight: ArrayViewMut2<F>,
+        mut bias: ArrayViewMut1<F>,
+    ) where
+        F: 'a,
+    {
+        for ((mut col, wl), (b, &y_mean)) in weight
+            .axis_iter_mut(Axis(1))
+            .zip(w)
+            .zip(bias.iter_mut().zip(&self.y_mean))
+        {
+            Zip::from(&mut col)
+                .and(wl)
+                .and(&self.x_scale)
+                .for_each(|c, &v, &s| *c = v / s);
+            *b = y_mean - self.x_mean.dot(&col);
+        }
     }
 }
 
