@@ -404,12 +404,13 @@ impl<F: Float> ElasticNetPath<F> {
         } else if pen.l1_reg > F::zero() {
             let candidates = self.screening.then(|| {
                 let cut = pen.l1_reg + pen.l1_reg - *l1_prev;
-                (0..w.len())
-                    .filter(|&j| {
+                crate::solver::collect_with_capacity(
+                    w.len(),
+                    (0..w.len()).filter(|&j| {
                         let v = features.factor[j];
                         w[j] != F::zero() || v == F::zero() || z[j].abs() >= v * cut
-                    })
-                    .collect()
+                    }),
+                )
             });
             let (solution, z_next) =
                 coordinate_descent(problem, target, w, &pen, &opts, candidates);
@@ -421,7 +422,10 @@ impl<F: Float> ElasticNetPath<F> {
             solve_column(problem, target, w, &pen, &opts, None)
         };
         let relaxed = self.relax.then(|| {
-            let support: Vec<usize> = (0..w.len()).filter(|&j| w[j] != F::zero()).collect();
+            let support = crate::solver::collect_with_capacity(
+                w.len(),
+                (0..w.len()).filter(|&j| w[j] != F::zero()),
+            );
             // Consecutive alphas often select the same features.
             match points.last().and_then(|prev| prev.relaxed.as_ref()) {
                 Some(prev) if prev.support == support => prev.clone(),
