@@ -574,27 +574,35 @@ impl<F: Float> HeldOutSums<F> {
         let (p, k) = w.dim();
         let mut total = F::zero();
         let mut bound = F::zero();
-        let mut support = Vec::with_capacity(p);
+        // The non-zero coefficients with their indices, and the rows of
+        // `A_c` as slices: this runs for every alpha of every fold.
+        let mut support: Vec<(usize, F)> = Vec::with_capacity(p);
         for l in 0..k {
             let wl = w.column(l);
             support.clear();
-            support.extend((0..p).filter(|&j| wl[j] != F::zero()));
+            support.extend(
+                wl.iter()
+                    .copied()
+                    .enumerate()
+                    .filter(|&(_, v)| v != F::zero()),
+            );
             let (mut quad, mut quad_abs, mut lin, mut lin_abs, mut mean) =
                 (F::zero(), F::zero(), F::zero(), F::zero(), F::zero());
             let mut off_centre = self.shift_y[l].abs();
-            for &a in &support {
+            for &(a, wa) in &support {
                 let row = self.gram.row(a);
+                let row = row.as_slice().expect("an owned matrix has contiguous rows");
                 let (mut inner, mut inner_abs) = (F::zero(), F::zero());
-                for &c in &support {
-                    inner += row[c] * wl[c];
-                    inner_abs += (row[c] * wl[c]).abs();
+                for &(c, wc) in &support {
+                    inner += row[c] * wc;
+                    inner_abs += (row[c] * wc).abs();
                 }
-                quad += wl[a] * inner;
-                quad_abs += wl[a].abs() * inner_abs;
-                lin += wl[a] * self.xty[[a, l]];
-                lin_abs += (wl[a] * self.xty[[a, l]]).abs();
-                mean += self.x_mean[a] * wl[a];
-                off_centre += (self.shift_x[a] * wl[a]).abs();
+                quad += wa * inner;
+                quad_abs += wa.abs() * inner_abs;
+                lin += wa * self.xty[[a, l]];
+                lin_abs += (wa * self.xty[[a, l]]).abs();
+                mean += self.x_mean[a] * wa;
+                off_centre += (self.shift_x[a] * wa).abs();
             }
             let offset = self.y_mean[l] - mean - b[l];
             let centred = self.yty[l] - (lin + lin) + quad;
