@@ -232,13 +232,18 @@ pub(crate) fn solve_targets<F: Float>(
     w.iter_mut().enumerate().map(solve).collect()
 }
 
-/// `items` collected into a vector with room for `capacity` of them from
-/// the start. A filtered `collect` cannot know its length: it starts at 4
-/// and reallocates as it grows, three times for 10 non-zeros of 10, and
-/// those reallocations showed in the profile of the diabetes
-/// cross-validation (a few microseconds per solve).
-pub(crate) fn collect_with_capacity<T>(capacity: usize, items: impl Iterator<Item = T>) -> Vec<T> {
-    let mut out = Vec::with_capacity(capacity);
+/// The most items [`collect_with_capacity`] reserves room for up front.
+const RESERVE_MAX: usize = 256;
+
+/// `items`, at most `bound` of them, collected into a vector with room for
+/// them all from the start — up to [`RESERVE_MAX`]: a bound of 5 000
+/// features would reserve far more than a sparse support fills. A
+/// filtered `collect` cannot know its length: it starts at 4 and
+/// reallocates as it grows, three times for 10 non-zeros of 10, and those
+/// reallocations showed in the profile of the diabetes cross-validation (a
+/// few microseconds per solve).
+pub(crate) fn collect_with_capacity<T>(bound: usize, items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(bound.min(RESERVE_MAX));
     out.extend(items);
     out
 }
