@@ -29,6 +29,16 @@
 //! line gives their times under `twin`. `2 × one / twin` is how much
 //! work of this very kind the host lets two threads do at that moment —
 //! the ceiling of any 2-thread speed-up of it, serial parts or not.
+//!
+//! In those `cv` runs on 1 and 2 threads, every pool thread is pinned to
+//! one of the first two CPUs the process may use (Linux; `COMPARE_PIN=0`
+//! turns it off): the 2-thread pool's threads one to each, the twins one
+//! to each, and the 1-thread runs on each CPU in turn (repeat `r` on the
+//! `r mod 2`-th), so that the 1-thread time samples both. Unpinned, the
+//! kernel sometimes put both threads of the 2-thread pool on one CPU: on
+//! this 2-CPU virtual machine the second thread then started 1–4 ms late,
+//! in 7–20% of the diabetes CV's 2-thread runs (none pinned). The JSON
+//! line says `"pinned": true` when they were.
 
 use std::io::Write;
 use std::time::Instant;
@@ -38,6 +48,55 @@ use elasticnet::{
     TrainConfig, train,
 };
 use ndarray::{Array2, Axis};
+
+/// The CPUs this process may run on, in increasing order (empty where
+/// unknown).
+#[cfg(target_os = "linux")]
+fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: an all-zero `cpu_set_t` is a valid (empty) set, and
+    // `sched_getaffinity` writes no more than the size it is given.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return Vec::new();
+        }
+        (0..libc::CPU_SETSIZE as usize)
+            .filter(|&cpu| libc::CPU_ISSET(cpu, &set))
+            .collect()
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn allowed_cpus() -> Vec<usize> {
+    Vec::new()
+}
+
+/// Pins the calling thread to `cpu`.
+#[cfg(target_os = "linux")]
+fn pin_current_thread(cpu: usize) {
+    // SAFETY: as in `allowed_cpus`; `CPU_SET` stays within the set for
+    // `cpu < CPU_SETSIZE`, which `allowed_cpus` ensures.
+    let done = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
+    };
+    assert_eq!(done, 0, "pinning a thread to CPU {cpu}");
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pin_current_thread(_cpu: usize) {}
+
+/// A pool of `threads` threads, thread `i` pinned to `cpus[i mod len]`
+/// (unpinned when `cpus` is empty).
+fn pool(threads: usize, cpus: &[usize]) -> rayon::ThreadPool {
+    let mut builder = rayon::ThreadPoolBuilder::new().num_threads(threads);
+    if !cpus.is_empty() {
+        let cpus = cpus.to_vec();
+        builder = builder.start_handler(move |i| pin_current_thread(cpus[i % cpus.len()]));
+    }
+    builder.build().expect("thread pool")
+}
 
 /// Reads little-endian `f64`s straight into their vector, 64 KiB at a
 /// time, so that loading `x` costs its own size and no more (the peak
@@ -194,26 +253,37 @@ fn main() -> elasticnet::Result<()> {
             .map(|v| v.parse().expect("a fold number"))
             .collect()
     });
-    let pools: Vec<rayon::ThreadPool> = thread_counts
+    // `cv` on 1 and 2 threads: the CPUs its pools are pinned to (see the
+    // module docs), none otherwise.
+    let paired_cv = task == "cv" && thread_counts.len() > 1;
+    let pin: Vec<usize> = if paired_cv && std::env::var("COMPARE_PIN").map_or(true, |v| v != "0") {
+        let cpus = allowed_cpus();
+        if cpus.len() >= 2 {
+            cpus[..2].to_vec()
+        } else {
+            Vec::new()
+        }
+    } else {
+        Vec::new()
+    };
+    // The pools of each thread count; repeat `r` uses the `r mod len`-th.
+    // Pinned, a single thread gets one pool per CPU.
+    let pools: Vec<Vec<rayon::ThreadPool>> = thread_counts
         .iter()
         .map(|&threads| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("thread pool")
+            if threads == 1 && !pin.is_empty() {
+                pin.iter().map(|&cpu| pool(1, &[cpu])).collect()
+            } else {
+                vec![pool(threads, &pin)]
+            }
         })
         .collect();
     let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(repeats); pools.len()];
-    // `cv` on 1 and 2 threads: two 1-thread pools for the twin runs, and
+    // Two 1-thread pools for the twin runs (one on each pinned CPU), and
     // their times.
-    let twin_pools: Vec<rayon::ThreadPool> = if task == "cv" && thread_counts.len() > 1 {
+    let twin_pools: Vec<rayon::ThreadPool> = if paired_cv {
         (0..2)
-            .map(|_| {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(1)
-                    .build()
-                    .expect("thread pool")
-            })
+            .map(|i| pool(1, pin.get(i).map(std::slice::from_ref).unwrap_or(&[])))
             .collect()
     } else {
         Vec::new()
@@ -231,9 +301,9 @@ fn main() -> elasticnet::Result<()> {
     };
     let n_pools = pools.len();
     let order = (0..repeats)
-        .flat_map(|r| (0..n_pools).map(move |i| if r % 2 == 0 { i } else { n_pools - 1 - i }));
-    for which in order {
-        let pool = &pools[which];
+        .flat_map(|r| (0..n_pools).map(move |i| (r, if r % 2 == 0 { i } else { n_pools - 1 - i })));
+    for (r, which) in order {
+        let pool = &pools[which][r % pools[which].len()];
         let start = Instant::now();
         lines.clear();
         match task {
@@ -411,6 +481,10 @@ fn main() -> elasticnet::Result<()> {
         .collect();
     if !twin_times.is_empty() {
         extra = format!("{extra}, \"twin\": {}", list(&twin_times));
+    }
+    if paired_cv {
+        let pinned = !pin.is_empty();
+        extra = format!("{extra}, \"pinned\": {pinned}");
     }
     let sep = if extra.is_empty() { "" } else { ", " };
     println!(
