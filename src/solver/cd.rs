@@ -341,10 +341,11 @@ fn working_set<F: Float>(
     last_set: usize,
 ) -> (Vec<usize>, bool) {
     let features = pen.features;
-    let mut set = super::collect_with_capacity(
-        candidates.len(),
-        candidates.iter().copied().filter(|&j| w[j] != F::zero()),
-    );
+    let mut set: Vec<usize> = candidates
+        .iter()
+        .copied()
+        .filter(|&j| w[j] != F::zero())
+        .collect();
     // A set that left violators out and ended at least 90% non-zero was
     // too small for the support: grow faster, saving a certificate (a pass
     // over `x`) on the way up (500 × 5 000, l1_ratio 0.5 at 0.1·α_max:
@@ -352,9 +353,10 @@ fn working_set<F: Float>(
     let saturated = last_set > 0 && 10 * set.len() >= 9 * last_set;
     let growth = if saturated { 4 } else { 2 };
     let size = (growth * set.len()).max(WORKING_SET_START);
-    let mut violators: Vec<(F, usize)> = super::collect_with_capacity(
-        candidates.len(),
-        candidates.iter().copied().filter_map(|j| {
+    let mut violators: Vec<(F, usize)> = candidates
+        .iter()
+        .copied()
+        .filter_map(|j| {
             let movable = w[j] == F::zero() && problem.col_norm2[j] > F::zero();
             (movable && violates_kkt(j, z[j], pen)).then(|| {
                 let a = features.factor[j] * pen.l1_reg;
@@ -363,8 +365,8 @@ fn working_set<F: Float>(
                     j,
                 )
             })
-        }),
-    );
+        })
+        .collect();
     let room = size.saturating_sub(set.len()).min(violators.len());
     if room > 0 && room < violators.len() {
         violators.select_nth_unstable_by(room - 1, |a, b| {
@@ -568,15 +570,16 @@ fn active_set_newton<'a, F: Float>(
     block: &mut GramBlock<F>,
 ) -> NewtonStep {
     let features = pen.features;
-    let free = super::collect_with_capacity(
-        active.len(),
-        active.iter().copied().filter(|&j| {
+    let free: Vec<usize> = active
+        .iter()
+        .copied()
+        .filter(|&j| {
             w[j] != F::zero()
                 && w[j] > features.lower[j]
                 && w[j] < features.upper[j]
                 && problem.col_norm2[j] > F::zero()
-        }),
-    );
+        })
+        .collect();
     let n = free.len();
     if n == 0 {
         return NewtonStep::Failed;
