@@ -422,10 +422,7 @@ impl<F: Float> ElasticNetPath<F> {
             solve_column(problem, target, w, &pen, &opts, None)
         };
         let relaxed = self.relax.then(|| {
-            let support = crate::solver::collect_with_capacity(
-                w.len(),
-                (0..w.len()).filter(|&j| w[j] != F::zero()),
-            );
+            let support = crate::solver::nonzero_indices(w.view());
             // Consecutive alphas often select the same features.
             match points.last().and_then(|prev| prev.relaxed.as_ref()) {
                 Some(prev) if prev.support == support => prev.clone(),

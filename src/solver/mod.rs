@@ -50,7 +50,7 @@ pub(crate) mod proximal;
 pub(crate) mod ridge;
 pub(crate) mod transpose;
 
-use ndarray::Array1;
+use ndarray::{Array1, ArrayView1};
 
 use crate::Float;
 use features::FeaturePenalty;
@@ -246,4 +246,9 @@ pub(crate) fn collect_with_capacity<T>(bound: usize, items: impl Iterator<Item =
     let mut out = Vec::with_capacity(bound.min(RESERVE_MAX));
     out.extend(items);
     out
+}
+
+/// The indices `j` with `wⱼ ≠ 0`, in increasing order.
+pub(crate) fn nonzero_indices<F: Float>(w: ArrayView1<F>) -> Vec<usize> {
+    collect_with_capacity(w.len(), (0..w.len()).filter(|&j| w[j] != F::zero()))
 }

@@ -292,10 +292,7 @@ impl<F: Float> Problem<F> {
                 let q = xty.column(target);
                 let mut z = q.to_owned();
                 let zs = z.as_slice_mut().expect("contiguous");
-                let nonzero = super::collect_with_capacity(
-                    w.len(),
-                    (0..w.len()).filter(|&k| w[k] != F::zero()),
-                );
+                let nonzero = super::nonzero_indices(w);
                 for &k in &nonzero {
                     let row = gram.row(k);
                     super::linalg::axpy(-w[k], row.as_slice().expect("standard layout"), zs);
@@ -379,10 +376,7 @@ impl<F: Float> Problem<F> {
         match &self.design {
             Design::Gram { gram, xty } => {
                 // ‖ỹ‖² − 2wᵀq + wᵀQw over the non-zero coordinates.
-                let nonzero = super::collect_with_capacity(
-                    w.len(),
-                    (0..w.len()).filter(|&k| w[k] != F::zero()),
-                );
+                let nonzero = super::nonzero_indices(w);
                 let q = xty.column(target);
                 let mut quad = F::zero();
                 let mut lin = F::zero();
